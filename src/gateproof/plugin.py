@@ -1,0 +1,1 @@
+"""gateproof's pytest hooks (placeholder until the foundation lands)."""

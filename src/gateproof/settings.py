@@ -1,0 +1,240 @@
+"""What "good" means for one deployment: the gateproof settings, one strict pydantic model.
+
+Every key has one dotted name (``gateway.url``), and from it one command-line option
+(``--gateproof-gateway-url``) and one environment variable (``GATEPROOF_GATEWAY_URL``).
+Precedence, highest first::
+
+    command line  >  environment  >  settings file  >  default
+
+A section left out (``grafana:`` absent, or ``null``) means that component is not part of
+this deployment: its checks are not applicable. Secrets are never values in this file, only
+references ``os.environ/NAME``, resolved when a probe needs them (from the environment,
+then from ``secrets_file``, a 0600 ``NAME=value`` file such as the reference stack writes).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+SECRET_REF = re.compile(r"^os\.environ/([A-Za-z_][A-Za-z0-9_]*)$")
+DEFAULT_REQUIRED_ALERTS = [
+    "LiteLLMDown",
+    "AllProvidersDown",
+    "FallbackChainExhausted",
+    "HighErrorRate",
+    "HighLatency",
+    "RateLimitViolations",
+    "RateLimitNearThreshold",
+    "FallbacksFrequent",
+]
+
+
+def _check_secret_ref(value: str | None) -> str | None:
+    if value is None or SECRET_REF.match(value):
+        return value
+    # Never echo the value: it may be the secret itself.
+    raise ValueError(
+        "must be a reference 'os.environ/NAME', not a literal secret "
+        "(put the value in the environment or in secrets_file and reference it)"
+    )
+
+
+SecretRef = Annotated[str, Field(description="os.environ/NAME reference")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Deployment(_Strict):
+    name: str = "unnamed"
+    environment: Literal["production", "staging"] = "production"
+    exposure: Literal["local", "shared"] = "local"
+    version: str | None = None
+
+
+class Gateway(_Strict):
+    url: str
+    master_key: SecretRef | None = None
+    deployed_config: Path | None = None
+    service_name: str | None = None
+    service_manager: Literal["auto", "systemd", "process"] = "auto"
+    log_path: Path | None = None
+    cors_origins: list[str] = []
+    billed_health: bool = False
+
+    _ref = field_validator("master_key")(_check_secret_ref)
+
+
+class Redis(_Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(6379, ge=1, le=65535)
+    password: SecretRef | None = None
+    db: int = 0
+
+    _ref = field_validator("password")(_check_secret_ref)
+
+
+class Prometheus(_Strict):
+    url: str
+    gateway_job: str = "litellm"
+
+
+class Alertmanager(_Strict):
+    url: str
+
+
+class Grafana(_Strict):
+    url: str
+    token: SecretRef | None = None
+    dashboard_uid: str | None = None
+    dashboard_title: str | None = None
+
+    _ref = field_validator("token")(_check_secret_ref)
+
+
+class Loki(_Strict):
+    url: str
+    job: str = "litellm"
+    org_id: str | None = None
+
+
+class ProviderControl(_Strict):
+    """Shell commands that stop and start one provider (for `destructive` checks)."""
+
+    stop: str
+    start: str
+
+
+class Baseline(_Strict):
+    p95_increase_pct: float = 20.0
+    error_rate_increase: float = 0.005
+    cache_hit_rate_drop: float = 0.10
+
+
+class Thresholds(_Strict):
+    p95_latency_s: float = Field(2.0, gt=0)
+    error_rate: float = Field(0.01, ge=0, le=1)
+    cache_hit_rate: float = Field(0.5, ge=0, le=1)
+    cpu_percent: float = Field(80.0, gt=0, le=100)
+    memory_percent: float = Field(85.0, gt=0, le=100)
+    disk_percent: float = Field(85.0, gt=0, le=100)
+    config_coverage: float = Field(0.9, ge=0, le=1)
+    baseline: Baseline = Baseline()
+
+
+class Alerts(_Strict):
+    required: list[str] = Field(default_factory=lambda: list(DEFAULT_REQUIRED_ALERTS))
+    rule_files: list[str] = ["monitoring/prometheus/rules/*.yml"]
+    rule_tests: list[str] = ["monitoring/prometheus/tests/*.yml"]
+    promtool: str = "promtool"
+
+
+class Paths(_Strict):
+    backups: Path = Path("backups")
+    records: Path = Path("records")
+
+
+class Timeouts(_Strict):
+    connect_s: float = Field(3.0, gt=0, le=120)
+    read_s: float = Field(30.0, gt=0, le=600)
+
+
+class Signoff(_Strict):
+    deployer: str | None = None
+    verifier: str | None = None
+
+
+class Settings(_Strict):
+    config_dir: Path = Path("config")
+    secrets_file: Path | None = None
+    deployment: Deployment = Deployment()
+    gateway: Gateway | None = None
+    redis: Redis | None = None
+    prometheus: Prometheus | None = None
+    alertmanager: Alertmanager | None = None
+    grafana: Grafana | None = None
+    loki: Loki | None = None
+    hosts: list[str] = ["local://"]
+    provider_controls: dict[str, ProviderControl] = {}
+    thresholds: Thresholds = Thresholds()
+    alerts: Alerts = Alerts()
+    paths: Paths = Paths()
+    timeouts: Timeouts = Timeouts()
+    signoff: Signoff = Signoff()
+
+    def secret_refs(self) -> dict[str, str]:
+        """Every secret reference in these settings: dotted key -> reference."""
+        found: dict[str, str] = {}
+        for key, section, field in (
+            ("gateway.master_key", self.gateway, "master_key"),
+            ("redis.password", self.redis, "password"),
+            ("grafana.token", self.grafana, "token"),
+        ):
+            ref = getattr(section, field, None) if section is not None else None
+            if ref:
+                found[key] = ref
+        return found
+
+    def resolve_secret(self, ref: str, key: str) -> str:
+        """The value behind ``os.environ/NAME``, from the environment or ``secrets_file``."""
+        match = SECRET_REF.match(ref)
+        if not match:
+            raise ValueError(f"{key}: not a secret reference")
+        name = match.group(1)
+        value = os.environ.get(name) or read_secrets_file(self.secrets_file).get(name)
+        if not value:
+            where = f" or {self.secrets_file}" if self.secrets_file else ""
+            raise LookupError(
+                f"{key} references {ref}, but {name} is not set in the environment{where}: "
+                f"export {name}=... before the run"
+            )
+        return value
+
+
+def read_secrets_file(path: Path | None) -> dict[str, str]:
+    """``NAME=value`` lines of a secrets file; missing file -> empty."""
+    if path is None or not path.is_file():
+        return {}
+    values: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#") and "=" in line:
+            name, _, value = line.partition("=")
+            values[name.strip()] = value.strip()
+    return values
+
+
+def flat_keys(model: type[BaseModel] = Settings, prefix: str = "") -> dict[str, Any]:
+    """Every settable dotted key -> its annotation, walking nested sections."""
+    keys: dict[str, Any] = {}
+    for name, field in model.model_fields.items():
+        annotation = field.annotation
+        inner = _section_model(annotation)
+        dotted = f"{prefix}{name}"
+        if inner is not None:
+            keys.update(flat_keys(inner, f"{dotted}."))
+        else:
+            keys[dotted] = annotation
+    return keys
+
+
+def _section_model(annotation: Any) -> type[BaseModel] | None:
+    candidates = getattr(annotation, "__args__", None) or (annotation,)
+    for candidate in candidates:
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return candidate
+    return None
+
+
+def option_name(key: str) -> str:
+    return "--gateproof-" + key.replace(".", "-").replace("_", "-")
+
+
+def env_name(key: str) -> str:
+    return "GATEPROOF_" + key.replace(".", "_").upper()
