@@ -26,14 +26,38 @@ _PST = "Post-deployment verification"
 _DOC = "Documentation, sign-off and rollback"
 
 ITEMS: tuple[Item, ...] = (
-    Item("PRE-CFG-01", "predeploy", f"{_PRE} / Configuration", "Config validated with Pydantic schemas"),
-    Item("PRE-CFG-02", "predeploy", f"{_PRE} / Configuration", "LiteLLM config generated from the source of truth"),
+    Item(
+        "PRE-CFG-01",
+        "predeploy",
+        f"{_PRE} / Configuration",
+        "Config validated with Pydantic schemas",
+    ),
+    Item(
+        "PRE-CFG-02",
+        "predeploy",
+        f"{_PRE} / Configuration",
+        "LiteLLM config generated from the source of truth",
+    ),
     Item("PRE-CFG-03", "predeploy", f"{_PRE} / Configuration", "Provider registry accurate"),
-    Item("PRE-CFG-04", "predeploy", f"{_PRE} / Configuration", "Model mappings exact for all active models"),
-    Item("PRE-CFG-05", "predeploy", f"{_PRE} / Configuration", "Fallback chains configured and non-circular"),
+    Item(
+        "PRE-CFG-04",
+        "predeploy",
+        f"{_PRE} / Configuration",
+        "Model mappings exact for all active models",
+    ),
+    Item(
+        "PRE-CFG-05",
+        "predeploy",
+        f"{_PRE} / Configuration",
+        "Fallback chains configured and non-circular",
+    ),
     Item("MON-04", "predeploy", f"{_PRE} / Configuration", "Alert rules valid and unit-tested"),
-    Item("PRE-TST-01", "predeploy", f"{_PRE} / Testing", "Unit tests passing, >90% config coverage"),
-    Item("PRE-TST-02", "predeploy", f"{_PRE} / Testing", "Contract tests (provider API compliance)"),
+    Item(
+        "PRE-TST-01", "predeploy", f"{_PRE} / Testing", "Unit tests passing, >90% config coverage"
+    ),
+    Item(
+        "PRE-TST-02", "predeploy", f"{_PRE} / Testing", "Contract tests (provider API compliance)"
+    ),
     Item("PRE-TST-03", "predeploy", f"{_PRE} / Testing", "Integration tests (end-to-end routing)"),
     Item("PRE-TST-04", "predeploy", f"{_PRE} / Testing", "Rollback procedure tested"),
     Item("PRE-TST-05", "predeploy", f"{_PRE} / Testing", "Load test"),
@@ -44,10 +68,17 @@ ITEMS: tuple[Item, ...] = (
     Item("PRE-SEC-05", "predeploy", f"{_PRE} / Security", "No secrets committed to git"),
     Item("PRE-SEC-06", "predeploy", f"{_PRE} / Security", "Test-only switches off"),
     Item("PRE-INF-01", "predeploy", f"{_PRE} / Infrastructure", "Provider services healthy"),
-    Item("PRE-INF-02", "predeploy", f"{_PRE} / Infrastructure", "Gateway accessible and responding"),
+    Item(
+        "PRE-INF-02", "predeploy", f"{_PRE} / Infrastructure", "Gateway accessible and responding"
+    ),
     Item("PRE-INF-03", "predeploy", f"{_PRE} / Infrastructure", "Redis cache running"),
     Item("PRE-INF-04", "predeploy", f"{_PRE} / Infrastructure", "System resources sufficient"),
-    Item("PRE-INF-05", "predeploy", f"{_PRE} / Infrastructure", "Network connectivity between components"),
+    Item(
+        "PRE-INF-05",
+        "predeploy",
+        f"{_PRE} / Infrastructure",
+        "Network connectivity between components",
+    ),
     Item("DEP-01", "predeploy", f"{_DEP} / 1. Backup", "Backup of current configuration"),
     Item("DEP-02", "smoke", f"{_DEP} / 2. Deploy configuration", "Configuration deployed intact"),
     Item("DEP-03", "smoke", f"{_DEP} / 3. Restart services", "Service restarted and running"),
@@ -65,10 +96,22 @@ ITEMS: tuple[Item, ...] = (
     Item("PST-06", "postdeploy", f"{_PST} / Performance", "Cache hit rate > 50% after warm-up"),
     Item("PST-07", "postdeploy", f"{_PST} / Performance", "Error rate < 1%"),
     Item("PST-08", "postdeploy", f"{_PST} / Performance", "Resource utilisation acceptable"),
-    Item("MON-01", "monitoring", f"{_PST} / Monitoring and alerting", "Prometheus scraping all targets"),
+    Item(
+        "MON-01",
+        "monitoring",
+        f"{_PST} / Monitoring and alerting",
+        "Prometheus scraping all targets",
+    ),
     Item("MON-02", "monitoring", f"{_PST} / Monitoring and alerting", "Critical metrics present"),
-    Item("MON-03", "monitoring", f"{_PST} / Monitoring and alerting", "Alert rules loaded and evaluating"),
-    Item("MON-05", "monitoring", f"{_PST} / Monitoring and alerting", "Grafana dashboard shows data"),
+    Item(
+        "MON-03",
+        "monitoring",
+        f"{_PST} / Monitoring and alerting",
+        "Alert rules loaded and evaluating",
+    ),
+    Item(
+        "MON-05", "monitoring", f"{_PST} / Monitoring and alerting", "Grafana dashboard shows data"
+    ),
     Item("MON-06", "monitoring", f"{_PST} / Monitoring and alerting", "Loki receiving logs"),
     Item("MON-07", "monitoring", f"{_PST} / Monitoring and alerting", "Test alert firing"),
     Item("MON-08", "monitoring", f"{_PST} / Monitoring and alerting", "Alertmanager configured"),

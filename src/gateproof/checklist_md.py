@@ -1,0 +1,96 @@
+"""The filled checklist (``checklist.md``): the operator's checklist with every item decided."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gateproof.checklist import ITEMS
+from gateproof.record import VERDICT_TEXT
+
+_MARK = {
+    "passed": "[x]",
+    "failed": "[ ] ❌",
+    "error": "[ ] ❌",
+    "waived": "[x] ⚠️",
+    "not_applicable": "[-]",
+    "not_run": "[ ]",
+}
+_LABEL = {
+    "passed": "passed",
+    "failed": "FAILED",
+    "error": "COULD NOT CHECK",
+    "waived": "WAIVED",
+    "not_applicable": "N/A",
+    "not_run": "not run",
+}
+_READY = {"GREEN": "Yes", "GREEN_WITH_WAIVERS": "With caveats", "RED": "No"}
+
+
+def render_checklist(record: dict[str, Any]) -> str:
+    """Markdown for one run record (the dict that ``record.json`` holds)."""
+    out = [
+        "# Production deployment checklist (filled by gateproof)",
+        "",
+        f"Deployment: **{record['deployment'].get('name', '?')}**  ",
+        f"Run: {record['started']} to {record['finished']}  ",
+        f"Phases run: {', '.join(record['selected_phases']) or 'none'}  ",
+        f"Verdict: **{VERDICT_TEXT[record['verdict']]}** ({record['verdict_reason']})",
+        "",
+        "Legend: [x] passed, [ ] ❌ failed or could not check, [x] ⚠️ waived, "
+        "[-] not applicable, [ ] not run",
+    ]
+    section = None
+    for item in ITEMS:
+        entry = record["items"][item.id]
+        if item.section != section:
+            section = item.section
+            out += ["", f"## {section}", ""]
+        outcome = entry["outcome"]
+        title = f"~~{item.title}~~" if outcome in ("failed", "error") else item.title
+        out.append(f"- {_MARK[outcome]} **{item.id}** {title} — {_LABEL[outcome]}")
+        for test in entry["tests"]:
+            line = f"  - `{test['nodeid']}`: {test['outcome']}"
+            if test["message"] and test["outcome"] != "passed":
+                line += f" — {_one_line(test['message'])}"
+            out.append(line)
+    out += _waivers(record) + _signoff(record)
+    return "\n".join(out) + "\n"
+
+
+def _waivers(record: dict[str, Any]) -> list[str]:
+    if not record["waivers"] and not record["problems"]:
+        return []
+    lines = ["", "## Waivers and problems", ""]
+    lines += [
+        f"- waiver {w['id']}: {w['reason']} ({w['approver']}, until {w['expires']})"
+        for w in record["waivers"]
+    ]
+    lines += [f"- problem: {p}" for p in record["problems"]]
+    return lines
+
+
+def _signoff(record: dict[str, Any]) -> list[str]:
+    signoff = record["signoff"]
+    deployment = record["deployment"]
+    ready = _READY[record["verdict"]]
+    boxes = "  ".join(
+        f"{'☒' if ready == choice else '☐'} {choice}" for choice in ("Yes", "No", "With caveats")
+    )
+    version = deployment.get("config_version") or "unknown"
+    revision = deployment.get("git_revision") or "unknown"
+    return [
+        "",
+        "## Sign-off",
+        "",
+        f"Deployment completed by: {signoff.get('deployer') or '_______________'}  ",
+        f"Verified by: {signoff.get('verifier') or '_______________'}  ",
+        f"Date: {record['finished'][:10]}  ",
+        f"Version deployed: config {version}, git {revision}  ",
+        f"Verdict: {VERDICT_TEXT[record['verdict']]}  ",
+        f"Production-ready: {boxes}",
+    ]
+
+
+def _one_line(text: str, limit: int = 200) -> str:
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    return first if len(first) <= limit else first[: limit - 1] + "…"

@@ -1,0 +1,141 @@
+"""Session fixtures of the acceptance suite: settings, sources and one client per component.
+
+A component absent from the settings makes its fixture skip as N/A ("not part of this
+deployment"). A configured component gets a client with a short connect timeout and no
+retries, so a dead one costs one timeout and the test fails or errors naming URL and setting.
+Heavy client libraries are imported inside the fixtures, only when a test needs them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import pytest
+
+from gateproof.errors import ConfigError, ProbeError
+from gateproof.evidence import Evidence
+from gateproof.settings import Settings
+from gateproof.stashkeys import EVIDENCE_KEY, SETTINGS_KEY
+
+if TYPE_CHECKING:
+    import httpx
+    import redis
+
+
+def not_applicable(component: str, key: str) -> NoReturn:
+    """Skip as N/A: the settings leave this component out of the deployment."""
+    pytest.skip(f"N/A: {component} is not part of this deployment ({key} is not set)")
+
+
+def resolve_secret_or_error(settings: Settings, ref: str | None, key: str) -> str | None:
+    if ref is None:
+        return None
+    try:
+        return settings.resolve_secret(ref, key)
+    except LookupError as exc:
+        raise ProbeError(str(exc), setting=key, hint="set the variable, then run again") from None
+
+
+@pytest.fixture(scope="session")
+def gateproof_settings(pytestconfig: pytest.Config) -> Settings:
+    """Settings: session, :class:`gateproof.settings.Settings`, every path absolute."""
+    return pytestconfig.stash[SETTINGS_KEY]
+
+
+@pytest.fixture(scope="session")
+def config_dir(gateproof_settings: Settings) -> Path:
+    """Source-of-truth directory: session, ``Path`` (``config_dir`` setting)."""
+    return gateproof_settings.config_dir
+
+
+@pytest.fixture(scope="session")
+def sources(config_dir: Path) -> Any:
+    """The loaded sources of ``config_dir``: session, ``gateproof.schema.Sources``.
+
+    A broken source set raises ConfigError here, so every test that needs it errors with
+    the file:line findings instead of running on half a config.
+    """
+    from gateproof.schema import load_sources
+
+    return load_sources(config_dir)
+
+
+@pytest.fixture
+def evidence(request: pytest.FixtureRequest) -> Evidence:
+    """Per test: what the test saw; attached to the report when the test fails."""
+    record = Evidence()
+    request.node.stash[EVIDENCE_KEY] = record
+    return record
+
+
+@pytest.fixture(scope="session")
+def gateway_client(gateproof_settings: Settings) -> Iterator[httpx.Client]:
+    """Authenticated gateway client: session, ``httpx.Client`` with base URL and key."""
+    import httpx
+
+    gateway = gateproof_settings.gateway
+    if gateway is None:
+        not_applicable("the gateway", "gateway.url")
+    key = resolve_secret_or_error(gateproof_settings, gateway.master_key, "gateway.master_key")
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    timeouts = gateproof_settings.timeouts
+    with httpx.Client(
+        base_url=gateway.url,
+        headers=headers,
+        timeout=httpx.Timeout(timeouts.read_s, connect=timeouts.connect_s),
+    ) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def redis_client(gateproof_settings: Settings) -> Iterator[redis.Redis]:
+    """Authenticated Redis client: session, ``redis.Redis``; no retries on connect errors."""
+    import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    settings = gateproof_settings.redis
+    if settings is None:
+        not_applicable("Redis", "redis.host")
+    password = resolve_secret_or_error(gateproof_settings, settings.password, "redis.password")
+    timeouts = gateproof_settings.timeouts
+    client = redis.Redis(
+        host=settings.host,
+        port=settings.port,
+        db=settings.db,
+        password=password,
+        socket_connect_timeout=timeouts.connect_s,
+        socket_timeout=timeouts.read_s,
+        retry=Retry(NoBackoff(), 0),
+    )
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def prometheus(gateproof_settings: Settings) -> Any:
+    """Prometheus client: session, ``PrometheusConnect`` without retries."""
+    from prometheus_api_client import PrometheusConnect
+    from urllib3.util.retry import Retry
+
+    settings = gateproof_settings.prometheus
+    if settings is None:
+        not_applicable("Prometheus", "prometheus.url")
+    timeouts = gateproof_settings.timeouts
+    return PrometheusConnect(
+        url=settings.url,
+        disable_ssl=True,
+        retry=Retry(total=0),
+        timeout=int(max(timeouts.connect_s, timeouts.read_s)),
+    )
+
+
+@pytest.fixture
+def provider(request: pytest.FixtureRequest, sources: Any) -> Any:
+    """One active provider (parametrized by the plugin, ids ``provider=NAME``)."""
+    name = request.param
+    if isinstance(name, ConfigError):
+        raise name
+    return sources.active_providers()[name]
