@@ -1,0 +1,113 @@
+"""Config files the stack writes for Redis, Prometheus and Alertmanager.
+
+Prometheus here is the stack's own: 1 s scrape and evaluation so tests see changes within
+seconds, the repo's ``monitoring/prometheus/rules/*.yml`` by absolute path, and the gateway
+scraped at ``/metrics/`` (``/metrics`` redirects) with the master key read from a 0600 file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from gateproof.stack.layout import RunDir, fixed_port
+from gateproof.stack.runconfig import StackSecrets, write_private
+
+JOBS = ("litellm", "node", "redis", "alertmanager", "prometheus")
+_JOB_COMPONENT = {
+    "litellm": "litellm",
+    "node": "node-exporter",
+    "redis": "redis-exporter",
+    "alertmanager": "alertmanager",
+    "prometheus": "prometheus",
+}
+
+
+def rule_files(monitoring_dir: Path) -> list[str]:
+    rules = monitoring_dir / "prometheus" / "rules"
+    return sorted(str(path.resolve()) for path in rules.glob("*.yml"))
+
+
+def write_redis_conf(run: RunDir, base: int, stack_secrets: StackSecrets) -> Path:
+    """Redis with a password (kept out of argv) and no persistence."""
+    data = run.data("redis")
+    data.mkdir(parents=True, exist_ok=True)
+    conf = data / "redis.conf"
+    lines = [
+        "bind 127.0.0.1",
+        f"port {fixed_port(base, 'redis')}",
+        "protected-mode yes",
+        'save ""',
+        "appendonly no",
+        f"dir {data}",
+        'logfile ""',
+        "daemonize no",
+        f"requirepass {stack_secrets.redis_password}",
+    ]
+    write_private(conf, "\n".join(lines) + "\n")
+    return conf
+
+
+def prometheus_config(run: RunDir, base: int, rules: list[str]) -> dict[str, Any]:
+    def target(job: str) -> list[dict[str, list[str]]]:
+        return [{"targets": [f"127.0.0.1:{fixed_port(base, _JOB_COMPONENT[job])}"]}]
+
+    scrape: list[dict[str, Any]] = [
+        {
+            "job_name": "litellm",
+            "metrics_path": "/metrics/",
+            "authorization": {"type": "Bearer", "credentials_file": str(token_file(run))},
+            "static_configs": target("litellm"),
+        }
+    ]
+    scrape += [{"job_name": job, "static_configs": target(job)} for job in JOBS[1:]]
+    return {
+        "global": {"scrape_interval": "1s", "evaluation_interval": "1s", "scrape_timeout": "1s"},
+        "alerting": {
+            "alertmanagers": [
+                {"static_configs": [{"targets": [f"127.0.0.1:{fixed_port(base, 'alertmanager')}"]}]}
+            ]
+        },
+        "rule_files": rules,
+        "scrape_configs": scrape,
+    }
+
+
+def token_file(run: RunDir) -> Path:
+    return run.data("prometheus") / "litellm-master-key"
+
+
+def write_prometheus_conf(
+    run: RunDir, base: int, stack_secrets: StackSecrets, monitoring_dir: Path
+) -> Path:
+    data = run.data("prometheus")
+    (data / "data").mkdir(parents=True, exist_ok=True)
+    write_private(token_file(run), stack_secrets.master_key)
+    conf = data / "prometheus.yml"
+    text = yaml.safe_dump(prometheus_config(run, base, rule_files(monitoring_dir)), sort_keys=False)
+    conf.write_text(text, encoding="utf-8")
+    return conf
+
+
+def write_alertmanager_conf(run: RunDir, base: int) -> Path:
+    """Every alert goes to the stack's webhook receiver, at once, resolved ones too."""
+    data = run.data("alertmanager")
+    (data / "data").mkdir(parents=True, exist_ok=True)
+    webhook = f"http://127.0.0.1:{fixed_port(base, 'webhook')}/alerts"
+    config = {
+        "route": {
+            "receiver": "webhook",
+            "group_by": ["alertname"],
+            "group_wait": "0s",
+            "group_interval": "1s",
+            "repeat_interval": "1h",
+        },
+        "receivers": [
+            {"name": "webhook", "webhook_configs": [{"url": webhook, "send_resolved": True}]}
+        ],
+    }
+    conf = data / "alertmanager.yml"
+    conf.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return conf

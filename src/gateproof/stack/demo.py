@@ -1,0 +1,125 @@
+"""``gateproof demo``: the reference stack up, all four phases run against it, the stack down.
+
+The stack is stopped whatever happens: test failures, a crash, Ctrl-C or SIGTERM. Phases whose
+tests do not exist yet simply select nothing (pytest exit 5 is reported, not treated as a
+crash); nothing is faked to look green.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+
+from gateproof.stack import launcher
+from gateproof.stack.layout import DEFAULT_BASE_PORT, RunDir
+from gateproof.stack.litellm_env import VenvError
+
+PHASES = "predeploy or smoke or postdeploy or monitoring"
+PYTEST_GRACE_S = 30.0
+NO_TESTS = 5
+
+
+def register_demo(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    demo = subparsers.add_parser("demo", help="stack up, run every phase against it, stack down")
+    demo.add_argument("--run-dir", type=Path, default=None, help="default runs/demo-TIMESTAMP")
+    demo.add_argument(
+        "--report-dir", type=Path, default=None, help="default reports/demo-TIMESTAMP"
+    )
+    demo.add_argument("--base-port", type=int, default=DEFAULT_BASE_PORT)
+    demo.add_argument("--config-dir", type=Path, default=Path("config"))
+    demo.add_argument("--tests", type=Path, default=Path("tests"), help="the acceptance suite")
+    demo.set_defaults(func=cmd_demo)
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    run = RunDir.at(args.run_dir or Path("runs") / f"demo-{stamp}")
+    report_dir: Path = (args.report_dir or Path("reports") / f"demo-{stamp}").resolve()
+    if run.root.exists() and any(run.root.iterdir()):
+        print(
+            f"error: run dir {run.root} is not empty; the demo needs a fresh one", file=sys.stderr
+        )
+        return 2
+    report_dir.mkdir(parents=True, exist_ok=True)
+    previous = {s: signal.signal(s, _raise_interrupt) for s in (signal.SIGTERM, signal.SIGHUP)}
+    verdict_line = None
+    code = 1
+    try:
+        print(f"== starting the reference stack in {run.root}")
+        monitoring = args.config_dir.resolve().parent / "monitoring"
+        launcher.up(run.root, args.config_dir, args.base_port, monitoring)
+        print(f"== running every phase: pytest -m '{PHASES}' {args.tests}")
+        code, verdict_line = _run_pytest(run, report_dir, args.tests)
+    except (launcher.StackError, VenvError, ValueError) as exc:
+        print(f"error: the stack did not start: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\ninterrupted: stopping the stack", file=sys.stderr)
+        code = 130
+    finally:
+        print(f"== stopping the stack in {run.root}")
+        launcher.down(run.root)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    _report(code, verdict_line, report_dir)
+    return 0 if code == NO_TESTS else code  # no tests selected is not a crash
+
+
+def _run_pytest(run: RunDir, report_dir: Path, tests: Path) -> tuple[int, str | None]:
+    argv = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-m",
+        PHASES,
+        str(tests),
+        "--gateproof-config",
+        str(run.settings),
+        "--gateproof-record",
+        str(report_dir),
+        "--html",
+        str(report_dir / "report.html"),
+        "--self-contained-html",
+    ]
+    verdict = None
+    with subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
+    ) as child:
+        try:
+            assert child.stdout is not None
+            for line in child.stdout:
+                sys.stdout.write(line)
+                if line.startswith("VERDICT:"):
+                    verdict = line.strip()
+            return child.wait(), verdict
+        except KeyboardInterrupt:
+            child.send_signal(signal.SIGINT)  # let pytest write its summary and report
+            try:
+                child.wait(timeout=PYTEST_GRACE_S)
+            except subprocess.TimeoutExpired:
+                child.kill()
+            raise
+
+
+def _report(code: int, verdict_line: str | None, report_dir: Path) -> None:
+    record = report_dir / "record.json"
+    if verdict_line is None and record.is_file():
+        data = json.loads(record.read_text(encoding="utf-8"))
+        verdict_line = f"VERDICT: {data.get('verdict', 'unknown')}"
+    print("== demo finished")
+    if code == NO_TESTS:
+        print("pytest selected no tests (exit 5): no phase has tests yet")
+    print(verdict_line or f"VERDICT: not produced (pytest exit {code})")
+    for name in ("report.html", "record.json", "checklist.md"):
+        path = report_dir / name
+        print(f"  {name:<13} {path}{'' if path.is_file() else '  (not written)'}")

@@ -1,0 +1,274 @@
+"""``stack up`` / ``status`` / ``down``: start the components in dependency order (in parallel
+where they do not depend on each other), wait for each with a deadline, record them in
+``RUN/stack.json``, and stop exactly the processes recorded there."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from subprocess import Popen
+from typing import Any
+
+import httpx
+from pydantic import ValidationError
+
+from gateproof.stack import components as comp
+from gateproof.stack import process
+from gateproof.stack.component_files import rule_files
+from gateproof.stack.layout import RunDir
+from gateproof.stack.litellm_env import ensure_venv, venv_dir
+from gateproof.stack.runconfig import (
+    copy_sources,
+    new_secrets,
+    read_repo_gateproof_settings,
+    write_secrets,
+)
+from gateproof.stack.settings_out import cors_origins_for, settings_data, write_settings
+
+POLL_S = 0.1
+STOP_DEADLINE_S = 10.0
+Say = Callable[[str], None]
+
+
+class StackError(Exception):
+    """``up`` or ``down`` could not do its job; the message says what and what to do."""
+
+
+@dataclass
+class Started:
+    """One component as recorded in stack.json."""
+
+    name: str
+    pid: int
+    start_time: int | None
+    port: int
+    ports: list[int]
+    url: str
+    health_url: str
+    log: str
+    spawned_s: float = 0.0  # seconds after `up` began
+    ready_s: float | None = None
+    rss_kib: int | None = None
+
+
+@dataclass
+class StackState:
+    run_dir: str
+    base_port: int
+    source_dir: str
+    status: str = "starting"  # starting | up | stopped | failed
+    venv_s: float = 0.0
+    total_s: float = 0.0
+    components: list[Started] = field(default_factory=list)
+
+    def save(self, run: RunDir) -> None:
+        tmp = run.state.with_suffix(".tmp")
+        tmp.write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
+        tmp.replace(run.state)
+
+    @classmethod
+    def load(cls, run: RunDir) -> StackState | None:
+        if not run.state.is_file():
+            return None
+        data: dict[str, Any] = json.loads(run.state.read_text(encoding="utf-8"))
+        started = [Started(**c) for c in data.pop("components", [])]
+        return cls(**data, components=started)
+
+    def alive(self) -> list[Started]:
+        return [c for c in self.components if process.is_ours(c.pid, c.start_time)]
+
+
+def up(
+    run_dir: Path,
+    source_dir: Path,
+    base_port: int,
+    monitoring_dir: Path,
+    say: Say = print,
+) -> StackState:
+    """Start the whole stack; on any failure stop what was started and raise StackError."""
+    run = RunDir.at(run_dir)
+    _refuse_if_running(run)
+    run.root.mkdir(parents=True, exist_ok=True)
+    began = time.monotonic()
+    plans = copy_sources(source_dir.resolve(), run, base_port)
+    repo_settings = read_repo_gateproof_settings(source_dir)
+    stack_secrets = new_secrets(plans)
+    write_secrets(run, stack_secrets)
+    monitoring_dir = monitoring_dir.resolve()
+    if not rule_files(monitoring_dir):
+        say(f"note: no alert rules in {monitoring_dir}/prometheus/rules; Prometheus runs without")
+    cors = cors_origins_for(repo_settings)
+    parts = comp.build(run, base_port, plans, stack_secrets, venv_dir(), monitoring_dir, cors)
+    _refuse_busy_ports(parts)  # before the (possibly long) venv build and before any start
+    try:
+        settings = settings_data(run, base_port, plans, repo_settings, monitoring_dir.parent, cors)
+    except ValidationError as exc:
+        raise StackError(f"the settings for this stack would be invalid:\n{exc}") from exc
+    venv_began = time.monotonic()
+    ensure_venv(say=say)
+    state = StackState(str(run.root), base_port, str(source_dir.resolve()))
+    state.venv_s = round(time.monotonic() - venv_began, 2)
+    run.deployed_config.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(run.generated_config, run.deployed_config)
+    _start_all(run, parts, state, say, mask=list(stack_secrets.as_env().values()))
+    state.status = "up"
+    state.total_s = round(time.monotonic() - began, 2)
+    for started in state.components:
+        started.rss_kib = process.rss_kib(started.pid)
+    state.save(run)
+    write_settings(run, settings)
+    return state
+
+
+def _refuse_if_running(run: RunDir) -> None:
+    state = StackState.load(run) if run.state.is_file() else None
+    alive = state.alive() if state else []
+    if alive:
+        pids = ", ".join(f"{c.name} pid {c.pid}" for c in alive)
+        raise StackError(
+            f"a stack is already running from {run.root} ({pids}).\n"
+            f"  Stop it first: gateproof stack down --run-dir {run.root}"
+        )
+
+
+def _refuse_busy_ports(parts: list[comp.Component]) -> None:
+    busy = [
+        f"  port {port} ({part.name}) is already in use"
+        for part in parts
+        for port in part.ports
+        if process.port_in_use(port)
+    ]
+    if busy:
+        raise StackError(
+            "cannot start the stack, ports already in use (nothing was started):\n"
+            + "\n".join(busy)
+            + "\n  Another stack or service listens there: stop it, or choose another --base-port."
+        )
+
+
+def _start_all(
+    run: RunDir, parts: list[comp.Component], state: StackState, say: Say, mask: list[str]
+) -> None:
+    """Spawn components once their needs are ready; poll readiness until all are ready."""
+    t0 = time.monotonic()
+    pending = list(parts)
+    waiting: dict[str, tuple[comp.Component, Popen[bytes], float]] = {}
+    ready: set[str] = set()
+    by_name: dict[str, Started] = {}
+    try:
+        while pending or waiting:
+            for part in [p for p in pending if all(n in ready for n in p.needs)]:
+                pending.remove(part)
+                popen = process.spawn(part.argv, part.env, run.log(part.name), run.root)
+                waiting[part.name] = (part, popen, time.monotonic())
+                by_name[part.name] = _record(part, popen, run, time.monotonic() - t0)
+                state.components.append(by_name[part.name])
+                state.save(run)  # recorded at once: `down` can stop it even if we die now
+            for name, (part, popen, since) in list(waiting.items()):
+                _check_one(run, part, popen, since, mask)
+                ok, _ = part.ready()
+                if ok:
+                    ready.add(name)
+                    del waiting[name]
+                    by_name[name].ready_s = round(time.monotonic() - t0, 2)
+                    say(f"  {name:<22} ready after {by_name[name].ready_s:5.1f} s")
+            if waiting or pending:
+                time.sleep(POLL_S)
+    except BaseException:
+        state.status = "failed"
+        process.terminate({c.pid: c.start_time for c in state.components}, STOP_DEADLINE_S)
+        state.save(run)
+        raise
+
+
+def _check_one(
+    run: RunDir, part: comp.Component, popen: Popen[bytes], since: float, mask: list[str]
+) -> None:
+    code = popen.poll()
+    if code is not None:
+        raise StackError(
+            f"{part.name} exited with status {code} while starting; stopped the rest.\n"
+            f"Last lines of {run.log(part.name)}:\n{process.tail(run.log(part.name), mask=mask)}"
+        )
+    if time.monotonic() - since > part.deadline_s:
+        _, detail = part.ready()
+        raise StackError(
+            f"{part.name} was not ready within {part.deadline_s:.0f} s ({detail}); stopped the "
+            f"rest.\nLast lines of {run.log(part.name)}:\n"
+            f"{process.tail(run.log(part.name), mask=mask)}"
+        )
+
+
+def _record(part: comp.Component, popen: Popen[bytes], run: RunDir, at: float) -> Started:
+    return Started(
+        name=part.name,
+        pid=popen.pid,
+        start_time=process.start_time(popen.pid),
+        port=part.port,
+        ports=list(part.ports),
+        url=part.url,
+        health_url=part.health_url,
+        log=str(run.log(part.name)),
+        spawned_s=round(at, 2),
+    )
+
+
+def down(run_dir: Path, say: Say = print) -> int:
+    """Stop every recorded process; 0 when nothing of the stack is left listening."""
+    run = RunDir.at(run_dir)
+    state = StackState.load(run)
+    if state is None:
+        say(f"no stack recorded in {run.root} (no stack.json): nothing to stop")
+        return 0
+    alive = state.alive()
+    if not alive:
+        say(f"stack in {run.root} is not running (already stopped)")
+    killed = process.terminate({c.pid: c.start_time for c in alive}, STOP_DEADLINE_S)
+    for name in (c.name for c in alive if c.pid in killed):
+        say(f"  {name} ignored SIGTERM for {STOP_DEADLINE_S:.0f} s: killed")
+    end = time.monotonic() + 5.0
+    busy = _busy(state)
+    while busy and time.monotonic() < end:
+        time.sleep(0.1)
+        busy = _busy(state)
+    state.status = "stopped"
+    state.save(run)
+    if busy:
+        say("still listening after stop: " + ", ".join(busy))
+        return 1
+    if alive:
+        say(f"stopped {len(alive)} processes; nothing of the stack is listening")
+    return 0
+
+
+def _busy(state: StackState) -> list[str]:
+    return [f"{c.name}:{p}" for c in state.components for p in c.ports if process.port_in_use(p)]
+
+
+def status_rows(run_dir: Path) -> tuple[StackState | None, list[tuple[str, str, str, str]]]:
+    """(component, pid, port, healthy?) for every recorded component."""
+    state = StackState.load(RunDir.at(run_dir))
+    if state is None:
+        return None, []
+    rows = []
+    for c in state.components:
+        alive = process.is_ours(c.pid, c.start_time)
+        healthy = alive and _healthy(c)
+        ports = "/".join(str(p) for p in c.ports)
+        rows.append(
+            (c.name, str(c.pid) if alive else f"{c.pid} (gone)", ports, "yes" if healthy else "no")
+        )
+    return state, rows
+
+
+def _healthy(c: Started) -> bool:
+    if not c.health_url:
+        return process.port_in_use(c.port)
+    try:
+        return httpx.get(c.health_url, timeout=httpx.Timeout(2.0, connect=0.5)).status_code == 200
+    except httpx.HTTPError:
+        return False
