@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
-from gateproof.errors import ConfigError, ProbeError
+from gateproof.errors import ConfigError, ProbeError, UnreachableError
 from gateproof.evidence import Evidence
 from gateproof.settings import Settings
 from gateproof.stashkeys import EVIDENCE_KEY, SETTINGS_KEY
@@ -36,6 +36,27 @@ def resolve_secret_or_error(settings: Settings, ref: str | None, key: str) -> st
         return settings.resolve_secret(ref, key)
     except LookupError as exc:
         raise ProbeError(str(exc), setting=key, hint="set the variable, then run again") from None
+
+
+def transport_naming_errors(setting: str, connect_s: float) -> httpx.BaseTransport:
+    """An httpx transport (no retries) whose connect failures name the URL and the setting."""
+    import httpx
+
+    class _Transport(httpx.HTTPTransport):
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            try:
+                return super().handle_request(request)
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                raise UnreachableError(
+                    f"could not connect to {request.url.scheme}://{request.url.netloc.decode()}"
+                    f" within {connect_s:g} s: {exc}",
+                    target=str(request.url),
+                    setting=setting,
+                    hint="start the component, or fix the setting (timeouts.connect_s sets the "
+                    "wait)",
+                ) from None
+
+    return _Transport(retries=0)
 
 
 @pytest.fixture(scope="session")
@@ -85,6 +106,7 @@ def gateway_client(gateproof_settings: Settings) -> Iterator[httpx.Client]:
         base_url=gateway.url,
         headers=headers,
         timeout=httpx.Timeout(timeouts.read_s, connect=timeouts.connect_s),
+        transport=transport_naming_errors("gateway.url", timeouts.connect_s),
     ) as client:
         yield client
 
@@ -110,6 +132,22 @@ def redis_client(gateproof_settings: Settings) -> Iterator[redis.Redis]:
         socket_timeout=timeouts.read_s,
         retry=Retry(NoBackoff(), 0),
     )
+    try:
+        client.ping()
+    except redis.AuthenticationError as exc:
+        raise ProbeError(
+            f"Redis refused the configured password: {exc}",
+            target=f"{settings.host}:{settings.port}",
+            setting="redis.password",
+            hint="check the variable that redis.password references",
+        ) from None
+    except (redis.ConnectionError, redis.TimeoutError) as exc:
+        raise UnreachableError(
+            f"could not connect to Redis within {timeouts.connect_s:g} s: {exc}",
+            target=f"{settings.host}:{settings.port}",
+            setting="redis.host / redis.port",
+            hint="start redis-server, or fix the setting",
+        ) from None
     yield client
     client.close()
 

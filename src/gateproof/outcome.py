@@ -54,6 +54,7 @@ def annotate(
     if evidence is not None and evidence.entries and outcome in ("failed", "error", "waived"):
         text = redact(evidence.render())
         props.append((PROP_EVIDENCE, text))
+        report.sections.append(("gateproof evidence", text))  # terminal and HTML log
         _attach_html_extra(report, text)
 
 

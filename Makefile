@@ -1,0 +1,60 @@
+# gateproof: two commands do all set-up on a fresh machine.
+#   make test   install what is missing, then pass gateproof's own tests (selftests/)
+#   make demo   install what is missing, start the reference deployment, run every phase
+#               against it, write the report, stop the deployment
+
+VENV      ?= .venv
+PYTHON    ?= python3
+BIN       := $(VENV)/bin
+# Debian packages of the reference deployment: binary -> package
+DEB_BINS  := /usr/bin/redis-server:redis-server \
+             /usr/bin/prometheus:prometheus \
+             /usr/bin/promtool:prometheus \
+             /usr/bin/prometheus-alertmanager:prometheus-alertmanager \
+             /usr/bin/prometheus-node-exporter:prometheus-node-exporter \
+             /usr/bin/prometheus-redis-exporter:prometheus-redis-exporter
+SELFTEST_ARGS ?=
+
+.PHONY: test demo setup debs venv lint clean
+
+setup: debs venv
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+debs:
+	@missing=""; \
+	for pair in $(DEB_BINS); do \
+	  bin=$${pair%%:*}; pkg=$${pair##*:}; \
+	  [ -x "$$bin" ] || missing="$$missing $$pkg"; \
+	done; \
+	missing=$$(echo $$missing | tr ' ' '\n' | sort -u | tr '\n' ' '); \
+	if [ -n "$$(echo $$missing | tr -d ' ')" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else \
+	    echo "missing Debian packages. Run as root:"; \
+	    echo "  apt-get update && apt-get install -y $$missing"; \
+	    exit 1; \
+	  fi; \
+	fi
+
+lint: venv
+	$(BIN)/ruff check src selftests tests bench
+	$(BIN)/ruff format --check src selftests tests bench
+	$(BIN)/mypy
+
+test: setup lint
+	$(BIN)/pytest selftests -p no:cacheprovider -W error $(SELFTEST_ARGS)
+
+demo: setup
+	$(BIN)/gateproof demo
+
+clean:
+	rm -rf $(VENV) build *.egg-info runs reports

@@ -1,0 +1,200 @@
+"""Verdict and run record for green, red and waived runs; waivers; results under xdist."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gateproof.checklist import ITEMS
+
+SUITE = """
+import pytest
+
+@pytest.mark.predeploy
+@pytest.mark.checklist("PRE-CFG-01")
+def test_schema():
+    pass
+
+@pytest.mark.smoke
+@pytest.mark.checklist("SMK-02", "PRE-INF-02")
+def test_models():
+    assert {SMK_02_OK}, "model list differs: missing ['qwen-coder-vllm']"
+
+@pytest.mark.monitoring
+@pytest.mark.checklist("MON-05")
+def test_grafana():
+    pytest.skip("N/A: Grafana is not part of this deployment (grafana.url is not set)")
+"""
+
+
+def make_suite(pytester: pytest.Pytester, *, smk02_ok: bool) -> None:
+    pytester.makepyfile(**{"tests/test_suite": SUITE.replace("{SMK_02_OK}", str(smk02_ok))})
+
+
+def read_record(pytester: pytest.Pytester) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((pytester.path / "rec" / "record.json").read_text())
+    return data
+
+
+def write_waivers(pytester: pytest.Pytester, text: str) -> None:
+    (pytester.path / "config").mkdir(exist_ok=True)
+    (pytester.path / "config" / "waivers.yaml").write_text(text)
+
+
+def test_green_run_writes_both_files_with_every_item(pytester: pytest.Pytester) -> None:
+    make_suite(pytester, smk02_ok=True)
+    result = pytester.runpytest(
+        "tests",
+        "--gateproof-record",
+        "rec",
+        "--gateproof-signoff-deployer",
+        "Ada",
+        "--gateproof-signoff-verifier",
+        "Grace",
+    )
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(
+        ["*gateproof verdict*", "phase monitoring*1 not_applicable", "*VERDICT: GREEN (*"]
+    )
+    record = read_record(pytester)
+    assert record["verdict"] == "GREEN"
+    assert set(record["items"]) == {item.id for item in ITEMS}
+    assert record["items"]["SMK-02"]["outcome"] == "passed"
+    assert record["items"]["PRE-INF-02"]["outcome"] == "passed"
+    assert record["items"]["MON-05"]["outcome"] == "not_applicable"
+    assert record["items"]["PST-02"]["outcome"] == "not_run"
+    assert record["items"]["DOC-01"]["outcome"] == "passed"
+    assert record["signoff"] == {"deployer": "Ada", "verifier": "Grace"}
+    assert record["selected_phases"] == ["monitoring", "predeploy", "smoke"]
+    dt.datetime.fromisoformat(record["started"])
+    checklist = (pytester.path / "rec" / "checklist.md").read_text()
+    assert "- [x] **SMK-02** All expected models listed — passed" in checklist
+    assert "- [-] **MON-05** Grafana dashboard shows data — N/A" in checklist
+    assert "Deployment completed by: Ada" in checklist
+    assert "Production-ready: ☒ Yes  ☐ No  ☐ With caveats" in checklist
+    # the seed's order: configuration before smoke before monitoring before sign-off
+    order = [checklist.index(x) for x in ("PRE-CFG-01", "SMK-02", "MON-05", "## Sign-off")]
+    assert order == sorted(order)
+
+
+def test_red_run(pytester: pytest.Pytester) -> None:
+    make_suite(pytester, smk02_ok=False)
+    result = pytester.runpytest("tests", "--gateproof-record", "rec")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["*SMK-02      failed*", "*VERDICT: RED (1 test(s) failed*"])
+    record = read_record(pytester)
+    assert record["verdict"] == "RED"
+    assert "missing ['qwen-coder-vllm']" in record["items"]["SMK-02"]["tests"][0]["message"]
+    checklist = (pytester.path / "rec" / "checklist.md").read_text()
+    assert "- [ ] ❌ **SMK-02** ~~All expected models listed~~ — FAILED" in checklist
+    assert "Production-ready: ☐ Yes  ☒ No  ☐ With caveats" in checklist
+
+
+def test_waived_failure_gives_green_with_waivers(pytester: pytest.Pytester) -> None:
+    make_suite(pytester, smk02_ok=False)
+    write_waivers(
+        pytester,
+        "waivers:\n  - id: SMK-02\n    reason: vLLM model rolls out tomorrow\n"
+        "    approver: ops-lead\n    expires: 2999-01-01\n",
+    )
+    result = pytester.runpytest("tests", "--gateproof-record", "rec", "-rx")
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(
+        ["*VERDICT: GREEN WITH WAIVERS (1 failure(s) waived)*", "*waived: SMK-02*ops-lead*"]
+    )
+    record = read_record(pytester)
+    assert record["verdict"] == "GREEN_WITH_WAIVERS"
+    assert record["items"]["SMK-02"]["outcome"] == "waived"
+    assert record["waivers"][0]["approver"] == "ops-lead"
+    checklist = (pytester.path / "rec" / "checklist.md").read_text()
+    assert "Production-ready: ☐ Yes  ☐ No  ☒ With caveats" in checklist
+
+
+def test_waiver_by_test_id(pytester: pytest.Pytester) -> None:
+    make_suite(pytester, smk02_ok=False)
+    write_waivers(
+        pytester,
+        "waivers:\n  - id: tests/test_suite.py::test_models\n    reason: r\n"
+        "    approver: a\n    expires: 2999-01-01\n",
+    )
+    pytester.runpytest("tests", "--gateproof-record", "rec")
+    assert read_record(pytester)["verdict"] == "GREEN_WITH_WAIVERS"
+
+
+def test_expired_waiver_waives_nothing_and_is_named(pytester: pytest.Pytester) -> None:
+    make_suite(pytester, smk02_ok=True)
+    write_waivers(
+        pytester,
+        "waivers:\n  - id: SMK-02\n    reason: old\n    approver: a\n    expires: 2020-01-01\n",
+    )
+    result = pytester.runpytest("tests", "--gateproof-record", "rec")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        ["*problem: expired waiver *waivers.yaml:2: SMK-02 expired 2020-01-01*renew or remove*"]
+    )
+    assert read_record(pytester)["verdict"] == "RED"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "waivers:\n  - id: SMK-02\n    reason: r\n    expires: 2999-01-01\n",
+            "*waivers.yaml:2: waiver #1: approver: Field required*",
+        ),
+        (
+            "waivers:\n  - id: SMK-02\n    reason: r\n    approver: a\n    expires: someday\n",
+            "*waivers.yaml:2: waiver #1: expires: Input should be a valid date*",
+        ),
+        (
+            "waivers:\n  - id: NOPE-1\n    reason: r\n    approver: a\n    expires: 2999-01-01\n",
+            "*id 'NOPE-1' is neither a checklist ID nor a test node id*",
+        ),
+        ("waivers: {id: SMK-02}\n", "*expected a mapping with a list under 'waivers:'*"),
+    ],
+    ids=["no-approver", "bad-date", "unknown-id", "not-a-list"],
+)
+def test_malformed_waiver_is_a_usage_error(
+    pytester: pytest.Pytester, text: str, expected: str
+) -> None:
+    make_suite(pytester, smk02_ok=True)
+    write_waivers(pytester, text)
+    result = pytester.runpytest("tests")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*gateproof waivers are invalid*", expected])
+
+
+def test_results_are_the_same_under_xdist(pytester: pytest.Pytester) -> None:
+    make_suite(pytester, smk02_ok=False)
+    result = pytester.runpytest_subprocess(
+        "tests", "-n", "2", "--gateproof-record", "rec", "-p", "no:cacheprovider"
+    )
+    result.stdout.fnmatch_lines(["*VERDICT: RED (1 test(s) failed*"])
+    record = read_record(pytester)
+    outcomes = {key: value["outcome"] for key, value in record["items"].items()}
+    assert outcomes["PRE-CFG-01"] == "passed"
+    assert outcomes["SMK-02"] == "failed"
+    assert outcomes["MON-05"] == "not_applicable"
+    assert record["phase_counts"]["smoke"] == {"failed": 1}
+
+
+def test_html_report_has_phase_and_checklist_columns(pytester: pytest.Pytester) -> None:
+    make_suite(pytester, smk02_ok=False)
+    pytester.makeconftest(
+        """
+import pytest
+
+@pytest.fixture(autouse=True)
+def _evidence(evidence):
+    evidence.add("status", "404 from http://127.0.0.1:1/v1/models")
+"""
+    )
+    pytester.runpytest("tests", "--html", "report.html", "--self-contained-html")
+    html = Path(pytester.path / "report.html").read_text()
+    assert "<th>Phase</th>" in html and "<th>Checklist</th>" in html
+    assert "SMK-02, PRE-INF-02" in html
+    assert "404 from http://127.0.0.1:1/v1/models" in html  # evidence attached to the failure
