@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         server = runner.start()
     except OSError as exc:
-        print(f"standin {spec.name}: cannot listen on {spec.host}: {exc}", file=sys.stderr)
+        print(f"standin {spec.name}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     _log(
         f"standin={spec.name} ready type={spec.type} port={server.port} "

@@ -72,7 +72,7 @@ def build_control_app(target: Controlled) -> Starlette:
         except ValueError as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
         except OSError as exc:  # reopening the provider port failed
-            return JSONResponse({"error": f"cannot listen again: {exc}"}, status_code=409)
+            return JSONResponse({"error": exc.strerror or str(exc)}, status_code=409)
         return JSONResponse(faults.as_dict())
 
     async def counters(request: Request) -> Response:

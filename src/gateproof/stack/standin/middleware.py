@@ -13,6 +13,7 @@ from gateproof.stack.standin.faults import FaultState
 
 MAX_HANG_S = 600.0  # a hang is long, but nothing waits forever
 PROVIDER_HEADER = b"x-standin-provider"
+MODEL_SCOPE_KEY = "standin.model"  # the provider apps note the model served, for the log line
 
 
 class HangGate:
@@ -90,9 +91,10 @@ class FaultMiddleware:
         self.state.count_status(status)
         if self.log is not None:
             elapsed_ms = (time.perf_counter() - started) * 1000
+            model = scope.get(MODEL_SCOPE_KEY) or "-"
             self.log(
                 f"standin={self.provider} {scope['method']} {path} {status} "
-                f"{elapsed_ms:.1f}ms fault={fault or '-'}"
+                f"{elapsed_ms:.1f}ms model={model} fault={fault or '-'}"
             )
 
     async def _faulted(self, send: Send) -> tuple[bool, str | None]:

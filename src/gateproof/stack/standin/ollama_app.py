@@ -19,6 +19,7 @@ from starlette.routing import Route
 
 from gateproof.stack.standin.common import BadRequest, bearer_ok, dumps, ndjson, read_json_object
 from gateproof.stack.standin.faults import FaultState
+from gateproof.stack.standin.middleware import MODEL_SCOPE_KEY
 from gateproof.stack.standin.replies import Reply, make_reply, prompt_of
 from gateproof.stack.standin.spec import StandinSpec, find_model
 
@@ -160,6 +161,7 @@ def build_ollama_app(spec: StandinSpec, state: FaultState) -> Starlette:
         if model is None:
             return _error(404, f'model "{requested}" not found, try pulling it first')
         state.count_model(model)
+        request.scope[MODEL_SCOPE_KEY] = model
         if chat:
             prompt, prompt_tokens = prompt_of(body.get("messages"))
         else:

@@ -20,6 +20,7 @@ from starlette.routing import Route
 
 from gateproof.stack.standin.common import BadRequest, bearer_ok, dumps, read_json_object, sse
 from gateproof.stack.standin.faults import FaultState
+from gateproof.stack.standin.middleware import MODEL_SCOPE_KEY
 from gateproof.stack.standin.replies import Reply, make_reply, prompt_of
 from gateproof.stack.standin.spec import OWNED_BY, StandinSpec, find_model
 
@@ -131,6 +132,7 @@ def build_openai_app(spec: StandinSpec, state: FaultState) -> Starlette:
         if not isinstance(messages, list) or not messages:
             return _error(400, "messages must be a non-empty list", "messages")
         state.count_model(model)
+        request.scope[MODEL_SCOPE_KEY] = model
         prompt, prompt_tokens = prompt_of(messages)
         limit = body.get("max_completion_tokens", body.get("max_tokens"))
         reply = make_reply(spec.name, model, prompt, prompt_tokens, limit)

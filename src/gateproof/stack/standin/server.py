@@ -26,16 +26,20 @@ Log = Callable[[str], None]
 STOP_TIMEOUT_S = 3.0
 
 
-def bind_listener(host: str, port: int) -> socket.socket:
-    """A listening TCP socket; SO_REUSEADDR so a refused port can be taken up again at once."""
+def bind_listener(host: str, port: int, role: str = "provider") -> socket.socket:
+    """A listening TCP socket; SO_REUSEADDR so a refused port can be taken up again at once.
+
+    OSError names the role and address ("cannot listen on control port 127.0.0.1:24210: ...").
+    """
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
         sock.listen(128)
-    except OSError:
+    except OSError as exc:
         sock.close()
-        raise
+        message = f"cannot listen on {role} port {host}:{port}: {exc.strerror or exc}"
+        raise OSError(exc.errno, message) from exc
     sock.setblocking(False)
     return sock
 
@@ -123,7 +127,7 @@ class StandinServer:
         """Bind both ports (OSError when one is taken) and serve."""
         provider_sock = bind_listener(self.spec.host, self.spec.port)
         try:
-            control_sock = bind_listener(self.spec.host, self.spec.control_port)
+            control_sock = bind_listener(self.spec.host, self.spec.control_port, "control")
         except OSError:
             provider_sock.close()
             raise
