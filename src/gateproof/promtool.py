@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from gateproof.errors import GateproofError
+from gateproof.errors import ConfigError, GateproofError
 
 APT_PACKAGE = "prometheus"
 DEFAULT_TIMEOUT_S = 60.0
@@ -157,10 +157,18 @@ def check_exprs(exprs: Mapping[str, str], *, promtool: str = "promtool") -> Prom
 
 
 def load_alert_rules(files: Iterable[Path]) -> list[AlertRule]:
-    """Every ``alert:`` rule of the rule files, in file order (recording rules skipped)."""
+    """Every ``alert:`` rule of the rule files, in file order (recording rules skipped).
+
+    A file that is not YAML raises :class:`ConfigError` naming the file and line.
+    """
     alerts: list[AlertRule] = []
     for file in files:
-        document = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+        try:
+            document = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"{file}:{mark.line + 1}" if mark is not None else str(file)
+            raise ConfigError([f"{where}: not valid YAML: {exc}"]) from exc
         for group in _as_list(_as_dict(document).get("groups")):
             group_map = _as_dict(group)
             for rule in _as_list(group_map.get("rules")):
