@@ -1,0 +1,280 @@
+"""The fallback graph: what answers when a model fails, checked for dangling, inactive, self and
+duplicate targets, provider names used as models, cycles and depth; and config coverage.
+
+Edges come from ``fallback_chains`` (``default`` feeds LiteLLM's ``default_fallbacks`` and is
+checked for its targets, not as graph edges: it applies to every model without a chain),
+capability fallbacks, pattern and provider fallbacks (these name providers), and the router
+fallbacks of the generated LiteLLM config.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from gateproof.schema import MAPPINGS_FILE, PROVIDERS_FILE, Sources
+from gateproof.schema.findings import did_you_mean, dotted
+from gateproof.schema.litellm import LiteLLMConfig
+from gateproof.schema.yamlsrc import YamlDoc
+
+DEFAULT_CHAIN = "default"
+
+
+def _model_hint(sources: Sources, name: str) -> str:
+    """Why ``name`` is not a routable model, with a suggestion."""
+    routable = sources.routable_models()
+    providers = sources.providers
+    if name in providers:
+        served = [m.name for m in routable.values() if m.provider == name]
+        hint = f" (did you mean {served[0]!r}?)" if served else did_you_mean(name, routable)
+        return f"{name!r} is a provider, not a model{hint}"
+    match = sources.mappings.exact_matches.get(name)
+    if match is not None:
+        provider = providers.get(match.provider)
+        state = "unknown" if provider is None else provider.status
+        return (
+            f"{name!r} is mapped to provider {match.provider!r}, which is {state}, so it is not "
+            "in the generated model list; point it at an active model"
+        )
+    return f"{name!r} is not a model of this deployment{did_you_mean(name, routable)}"
+
+
+def _check_targets(
+    sources: Sources, owner: str, targets: Sequence[str], path: Sequence[Hashable]
+) -> list[str]:
+    routable = sources.routable_models()
+    out = []
+    seen: dict[str, int] = {}
+    for index, target in enumerate(targets):
+        where = sources.where(MAPPINGS_FILE, [*path, index])
+        label = f"{where}: {dotted([*path, index])}"
+        if target == owner:
+            out.append(f"{label}: {target!r} falls back to itself; remove it")
+        elif target in seen:
+            out.append(f"{label}: {target!r} is listed twice (first at [{seen[target]}])")
+        elif target not in routable:
+            out.append(f"{label}: {_model_hint(sources, target)}")
+        seen.setdefault(target, index)
+    return out
+
+
+def chains(sources: Sources) -> dict[str, list[str]]:
+    """Model -> fallback targets, from fallback_chains (without ``default``)."""
+    return {
+        name: list(chain.chain)
+        for name, chain in sources.mappings.fallback_chains.items()
+        if name != DEFAULT_CHAIN
+    }
+
+
+def find_cycles(graph: dict[str, list[str]]) -> list[list[str]]:
+    """Every elementary cycle reachable by DFS, each once, as ``[a, b, c, a]``."""
+    state: dict[str, int] = {}  # 1 on the stack, 2 done
+    cycles: list[list[str]] = []
+    seen_sets: set[frozenset[str]] = set()
+    for root in graph:
+        if state.get(root):
+            continue
+        stack: list[tuple[str, int]] = [(root, 0)]
+        path: list[str] = [root]
+        state[root] = 1
+        while stack:
+            node, next_index = stack[-1]
+            targets = graph.get(node, [])
+            if next_index >= len(targets):
+                stack.pop()
+                path.pop()
+                state[node] = 2
+                continue
+            stack[-1] = (node, next_index + 1)
+            target = targets[next_index]
+            if state.get(target) == 1:
+                cycle = path[path.index(target) :] + [target]
+                key = frozenset(cycle)
+                if key not in seen_sets and len(cycle) > 2:
+                    seen_sets.add(key)
+                    cycles.append(cycle)
+            elif not state.get(target):
+                state[target] = 1
+                stack.append((target, 0))
+                path.append(target)
+    return cycles
+
+
+def depths(graph: dict[str, list[str]]) -> dict[str, int]:
+    """Longest fallback path from each model (cycles cut), in hops."""
+    memo: dict[str, int] = {}
+    for root in graph:
+        if root in memo:
+            continue
+        # iterative post-order; a node met again while open is part of a cycle: counts 0
+        stack: list[tuple[str, bool]] = [(root, False)]
+        open_nodes: set[str] = set()
+        while stack:
+            node, expanded = stack.pop()
+            if expanded:
+                open_nodes.discard(node)
+                best = 0
+                for target in graph.get(node, []):
+                    best = max(best, 1 + memo.get(target, 0))
+                memo[node] = best
+                continue
+            if node in memo or node in open_nodes:
+                continue
+            open_nodes.add(node)
+            stack.append((node, True))
+            for target in graph.get(node, []):
+                if target not in memo and target not in open_nodes:
+                    stack.append((target, False))
+    return memo
+
+
+def check_source_fallbacks(sources: Sources) -> list[str]:
+    """PRE-CFG-05 on the sources: every finding, each with file:line and what to do."""
+    out: list[str] = []
+    routable = sources.routable_models()
+    limit = sources.mappings.generator.max_fallbacks
+    for name, chain in sources.mappings.fallback_chains.items():
+        path: list[Hashable] = ["fallback_chains", name, "chain"]
+        if name != DEFAULT_CHAIN and name not in routable:
+            where = sources.where(MAPPINGS_FILE, ["fallback_chains", name])
+            out.append(f"{where}: fallback_chains.{name}: chain for {_model_hint(sources, name)}")
+        out += _check_targets(sources, name, chain.chain, path)
+        if len(chain.chain) > limit:
+            where = sources.where(MAPPINGS_FILE, [*path, limit])
+            out.append(
+                f"{where}: {dotted(path)}: {len(chain.chain)} targets, but LiteLLM tries at most "
+                f"max_fallbacks={limit}; targets after [{limit - 1}] are never tried"
+            )
+    graph = chains(sources)
+    for cycle in find_cycles(graph):
+        where = sources.where(MAPPINGS_FILE, ["fallback_chains", cycle[0]])
+        out.append(
+            f"{where}: fallback_chains: cycle {' -> '.join(cycle)}; break it by removing one "
+            "of these targets"
+        )
+    for name, depth in depths(graph).items():
+        if depth > limit and name in graph:
+            where = sources.where(MAPPINGS_FILE, ["fallback_chains", name])
+            out.append(
+                f"{where}: fallback_chains.{name}: falls back {depth} levels deep "
+                f"(more than max_fallbacks={limit}); shorten the chains"
+            )
+    for name, cap in sources.mappings.capabilities.items():
+        out += _check_targets(sources, "", cap.fallback, ["capabilities", name, "fallback"])
+    out += _provider_fallbacks(sources)
+    return out
+
+
+def _provider_fallbacks(sources: Sources) -> list[str]:
+    """Pattern and provider fallbacks name providers: they must exist and be active."""
+    out = []
+    providers = sources.providers
+    refs: list[tuple[str, str, list[Hashable]]] = []
+    for index, pattern in enumerate(sources.mappings.patterns):
+        if pattern.fallback is not None:
+            refs.append((MAPPINGS_FILE, pattern.fallback, ["patterns", index, "fallback"]))
+    for name, provider in providers.items():
+        if provider.fallback is not None:
+            if provider.fallback == name:
+                where = sources.where(PROVIDERS_FILE, ["providers", name, "fallback"])
+                out.append(f"{where}: providers.{name}.fallback: falls back to itself")
+                continue
+            refs.append((PROVIDERS_FILE, provider.fallback, ["providers", name, "fallback"]))
+    for file, target, path in refs:
+        where = f"{sources.where(file, path)}: {dotted(path)}"
+        if target not in providers:
+            hint = did_you_mean(target, providers)
+            what = "a model, not a provider" if target in sources.routable_models() else "unknown"
+            out.append(f"{where}: provider {target!r} is {what}{hint}")
+        elif not providers[target].active:
+            out.append(
+                f"{where}: provider {target!r} is {providers[target].status}; name an active one"
+            )
+    return out
+
+
+def check_generated_fallbacks(config: LiteLLMConfig, doc: YamlDoc) -> list[str]:
+    """PRE-CFG-05 on the generated config: router fallbacks name model groups it defines."""
+    out = []
+    names = {entry.model_name for entry in config.model_list}
+    router = config.router_settings
+    graph: dict[str, list[str]] = {}
+    for index, item in enumerate(router.fallbacks):
+        for source, targets in item.items():
+            graph.setdefault(source, []).extend(targets)
+            base: list[Hashable] = ["router_settings", "fallbacks", index, source]
+            for pos, target in enumerate(targets):
+                label = f"{doc.where([*base, pos])}: {dotted([*base, pos])}"
+                if target == source:
+                    out.append(f"{label}: {target!r} falls back to itself")
+                elif target not in names:
+                    out.append(
+                        f"{label}: {target!r} is not a model_name of this config"
+                        f"{did_you_mean(target, names)}; regenerate with `gateproof generate`"
+                    )
+    for pos, target in enumerate(router.default_fallbacks):
+        if target not in names:
+            path: list[Hashable] = ["router_settings", "default_fallbacks", pos]
+            out.append(
+                f"{doc.where(path)}: {dotted(path)}: {target!r} is not a model_name of this "
+                f"config{did_you_mean(target, names)}"
+            )
+    for cycle in find_cycles(graph):
+        out.append(
+            f"{doc.where(['router_settings', 'fallbacks'])}: router_settings.fallbacks: "
+            f"cycle {' -> '.join(cycle)}"
+        )
+    return out
+
+
+@dataclass
+class Coverage:
+    """Which active models, providers and chains a set of tests exercises."""
+
+    models: dict[str, bool] = field(default_factory=dict)
+    providers: dict[str, bool] = field(default_factory=dict)
+    chains: dict[str, bool] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return len(self.models) + len(self.providers) + len(self.chains)
+
+    @property
+    def covered(self) -> int:
+        return sum(
+            sum(part.values()) for part in (self.models, self.providers, self.chains)
+        )
+
+    @property
+    def ratio(self) -> float:
+        return self.covered / self.total if self.total else 1.0
+
+    def missing(self) -> list[str]:
+        return [
+            f"{kind} {name}"
+            for kind, part in (("model", self.models), ("provider", self.providers),
+                               ("chain", self.chains))
+            for name, hit in part.items()
+            if not hit
+        ]
+
+
+def coverage(
+    sources: Sources,
+    models: Iterable[str] = (),
+    providers: Iterable[str] = (),
+    chain_names: Iterable[str] = (),
+) -> Coverage:
+    """A provider counts as exercised when named, or when one of its models is."""
+    hit_models = set(models)
+    hit_providers = set(providers)
+    hit_chains = set(chain_names)
+    routable = sources.routable_models()
+    result = Coverage()
+    result.models = {name: name in hit_models for name in routable}
+    for name in sources.active_providers():
+        served = any(m.provider == name and m.name in hit_models for m in routable.values())
+        result.providers[name] = name in hit_providers or served
+    result.chains = {name: name in hit_chains for name in sources.mappings.fallback_chains}
+    return result

@@ -1,0 +1,61 @@
+"""Shared pieces of the source schemas: the strict base model and small field types."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BaseModel, ConfigDict
+
+SECRET_REF = re.compile(r"^os\.environ/[A-Za-z_][A-Za-z0-9_]*$")
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@+-]*$")
+
+
+class Strict(BaseModel):
+    """Unknown keys are errors (the loader adds "did you mean"); values are not coerced loosely."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+
+
+class Loose(BaseModel):
+    """Free-form metadata blocks: anything goes, kept as given."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
+def check_secret_ref(value: str | None) -> str | None:
+    """Accept only ``os.environ/NAME``; never echo the value, it may be the secret."""
+    if value is None or SECRET_REF.match(value):
+        return value
+    raise ValueError(
+        "a literal secret is not allowed here; write os.environ/NAME and put the value in the "
+        "environment (or the secrets file)"
+    )
+
+
+def check_http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("expected an http:// or https:// URL with a host, e.g. http://127.0.0.1:11434")
+    try:
+        parts.port  # noqa: B018  (raises on a bad port)
+    except ValueError:
+        raise ValueError("the port is not a number between 1 and 65535") from None
+    if parts.query or parts.fragment:
+        raise ValueError("a base URL carries no ?query or #fragment")
+    return value.rstrip("/")
+
+
+def as_list(value: Any) -> Any:
+    """Let a single name stand where a list of names is expected."""
+    return [value] if isinstance(value, str) else value
+
+
+def _check_name(value: str) -> str:
+    if not NAME.match(value):
+        raise ValueError("a name starts with a letter or digit and has no spaces")
+    return value
+
+
+Name = Annotated[str, AfterValidator(_check_name)]

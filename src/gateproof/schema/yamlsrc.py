@@ -1,0 +1,327 @@
+"""Read one YAML source file into plain Python data, remembering the line of every value.
+
+PyYAML's own composer resolves every scalar through Python regexes and makes a node object per
+value, which costs over a second for a 10,000-model source. Here the C parser's events are turned
+into dicts and lists directly, resolving plain scalars through the same YAML 1.1 table as
+``yaml.SafeLoader`` (so values come out exactly as SafeLoader would give them), and recording
+line numbers on the side: ``YamlDoc.line(path)`` answers for any dotted path into the data.
+
+Everything that can go wrong with the file itself (too big, not UTF-8, bad YAML, empty, not a
+mapping, duplicate keys, unsupported tags, alias bombs) becomes a finding ``file:line: message``;
+all duplicate keys of a file are reported together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.constructor import ConstructorError, SafeConstructor
+from yaml.nodes import ScalarNode
+from yaml.resolver import Resolver
+
+from gateproof.errors import ConfigError
+
+MAX_SOURCE_BYTES = 8 * 1024 * 1024  # a hand-kept source past 8 MiB is a mistake, not a config
+MAX_DEPTH = 64
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_RESOLVERS: dict[str | None, list[tuple[str, re.Pattern[str]]]] = (
+    Resolver.yaml_implicit_resolvers  # type: ignore[attr-defined]
+)
+_STR = "tag:yaml.org,2002:str"
+_MERGE = "tag:yaml.org,2002:merge"
+_TAGGED = {
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:timestamp",
+    _STR,
+}
+_constructor = SafeConstructor()
+
+PathKey = tuple[Hashable, ...]
+
+
+def display_path(path: Path) -> str:
+    """``path`` relative to the working directory when it is below it, else absolute."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+@dataclass
+class YamlDoc:
+    """The data of one file plus the line of each mapping key and list item in it."""
+
+    path: Path
+    data: Any
+    digest: str = ""  # sha256 of the file's bytes
+    # id(container) -> (line of the container, {key or index: line})
+    lines: dict[int, tuple[int, dict[Hashable, int]]] = field(default_factory=dict, repr=False)
+
+    @property
+    def name(self) -> str:
+        return display_path(self.path)
+
+    def line(self, path: Sequence[Hashable]) -> int:
+        """The line of the deepest element of ``path`` that exists (1 when nothing matches)."""
+        node: Any = self.data
+        line = 1
+        for step in path:
+            if not isinstance(node, (dict, list)):
+                break
+            own = self.lines.get(id(node))
+            if own is None:
+                break
+            key: Hashable = step
+            if isinstance(node, list) and isinstance(step, str) and step.isdigit():
+                key = int(step)
+            if key not in own[1]:
+                continue  # e.g. a pydantic union tag inside the location: skip it
+            line = own[1][key]
+            node = node[key]  # type: ignore[index]
+        return line
+
+    def where(self, path: Sequence[Hashable]) -> str:
+        return f"{self.name}:{self.line(path)}"
+
+
+def load_yaml(path: Path, max_bytes: int = MAX_SOURCE_BYTES) -> YamlDoc:
+    """Parse ``path``; raise ConfigError with every problem of the file itself."""
+    name = display_path(path)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise ConfigError(
+                [
+                    f"{name}:1: file is {size / 1e6:.1f} MB; sources are read up to "
+                    f"{max_bytes / 1e6:.1f} MB (is this the right file?)"
+                ]
+            )
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError([f"{name}:1: cannot read: {exc.strerror or exc}"]) from None
+    text = _decode(raw, name)
+    doc = YamlDoc(path=path, data=None, digest=hashlib.sha256(raw).hexdigest())
+    builder = _Builder(doc, name, budget=len(raw) + 10_000)
+    try:
+        builder.run(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        what = " ".join(p for p in (exc.context, exc.problem) if p)
+        raise ConfigError([f"{name}:{line}: not valid YAML: {what}"]) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError([f"{name}:1: not valid YAML: {exc}"]) from None
+    if builder.findings:
+        raise ConfigError(builder.findings)
+    if doc.data is None:
+        raise ConfigError([f"{name}:1: file is empty; expected a mapping of settings"])
+    if not isinstance(doc.data, dict):
+        kind = "a list" if isinstance(doc.data, list) else f"a single value ({doc.data!r:.40})"
+        raise ConfigError([f"{name}:1: the top level is {kind}; expected a mapping (key: value)"])
+    return doc
+
+
+def _decode(raw: bytes, name: str) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        byte = raw[exc.start : exc.start + 1].hex()
+        raise ConfigError(
+            [f"{name}:{line}: not UTF-8: byte 0x{byte} at offset {exc.start}; save it as UTF-8"]
+        ) from None
+
+
+class _Builder:
+    """Turns parser events into Python data; containers are filled as their events arrive."""
+
+    def __init__(self, doc: YamlDoc, name: str, budget: int):
+        self.doc = doc
+        self.name = name
+        self.budget = budget  # values left before aliases count as a bomb
+        self.findings: list[str] = []
+        self.anchors: dict[str, Any] = {}
+        self.open_anchors: set[str] = set()
+
+    def run(self, text: str) -> None:
+        loader = _Loader(text)
+        try:
+            documents = 0
+            while loader.check_event():
+                event = loader.get_event()
+                if isinstance(event, yaml.DocumentStartEvent):
+                    documents += 1
+                    if documents > 1:
+                        line = event.start_mark.line + 1
+                        self.findings.append(f"{self.name}:{line}: more than one YAML document")
+                        return
+                elif isinstance(event, (yaml.ScalarEvent, yaml.MappingStartEvent)) or isinstance(
+                    event, (yaml.SequenceStartEvent, yaml.AliasEvent)
+                ):
+                    self.doc.data = self._value(loader, event, depth=0)
+        finally:
+            loader.dispose()
+
+    def _value(self, loader: Any, event: Any, depth: int) -> Any:
+        self.budget -= 1
+        if self.budget < 0:
+            raise yaml.MarkedYAMLError(
+                problem="aliases expand to too many values (alias bomb?)",
+                problem_mark=event.start_mark,
+            )
+        if isinstance(event, yaml.AliasEvent):
+            return self._alias(event)
+        if depth > MAX_DEPTH:
+            raise yaml.MarkedYAMLError(
+                problem=f"nested deeper than {MAX_DEPTH} levels", problem_mark=event.start_mark
+            )
+        if isinstance(event, yaml.ScalarEvent):
+            value = self._scalar(event)
+            if event.anchor:
+                self.anchors[event.anchor] = value
+            return value
+        if isinstance(event, yaml.SequenceStartEvent):
+            return self._sequence(loader, event, depth)
+        return self._mapping(loader, event, depth)
+
+    def _alias(self, event: Any) -> Any:
+        if event.anchor in self.open_anchors:
+            raise yaml.MarkedYAMLError(
+                problem=f"alias *{event.anchor} refers to itself", problem_mark=event.start_mark
+            )
+        if event.anchor not in self.anchors:
+            raise yaml.MarkedYAMLError(
+                problem=f"unknown alias *{event.anchor}", problem_mark=event.start_mark
+            )
+        value = self.anchors[event.anchor]
+        self.budget -= _weight(value, limit=max(self.budget, 0) + 1)
+        if self.budget < 0:
+            raise yaml.MarkedYAMLError(
+                problem="aliases expand to too many values (alias bomb?)",
+                problem_mark=event.start_mark,
+            )
+        return value
+
+    def _scalar(self, event: Any) -> Any:
+        value: str = event.value
+        tag = event.tag
+        if tag in (None, "!") and event.implicit[0]:
+            for res_tag, regexp in _RESOLVERS.get(value[:1] if value else "", ()):
+                if regexp.match(value):
+                    tag = res_tag
+                    break
+            else:
+                return value
+        elif tag in (None, "!"):
+            return value
+        if tag == _STR:
+            return value
+        if tag == _MERGE:
+            return _MERGE_KEY
+        if tag not in _TAGGED:
+            raise yaml.MarkedYAMLError(
+                problem=f"unsupported tag {tag}", problem_mark=event.start_mark
+            )
+        node = ScalarNode(tag, value, event.start_mark, event.end_mark, event.style)
+        try:
+            return _constructor.construct_object(node)
+        except (ConstructorError, ValueError) as exc:
+            raise yaml.MarkedYAMLError(
+                problem=f"bad {tag.rsplit(':', 1)[-1]} value {value!r}: {exc}",
+                problem_mark=event.start_mark,
+            ) from None
+
+    def _sequence(self, loader: Any, start: Any, depth: int) -> list[Any]:
+        items: list[Any] = []
+        item_lines: dict[Hashable, int] = {}
+        self.doc.lines[id(items)] = (start.start_mark.line + 1, item_lines)
+        self._open(start, items)
+        while not loader.check_event(yaml.SequenceEndEvent):
+            event = loader.get_event()
+            item_lines[len(items)] = event.start_mark.line + 1
+            items.append(self._value(loader, event, depth + 1))
+        loader.get_event()
+        self._close(start)
+        return items
+
+    def _mapping(self, loader: Any, start: Any, depth: int) -> dict[Any, Any]:
+        data: dict[Any, Any] = {}
+        key_lines: dict[Hashable, int] = {}
+        self.doc.lines[id(data)] = (start.start_mark.line + 1, key_lines)
+        self._open(start, data)
+        merged: list[dict[Any, Any]] = []
+        while not loader.check_event(yaml.MappingEndEvent):
+            key_event = loader.get_event()
+            key = self._value(loader, key_event, depth + 1)
+            line = key_event.start_mark.line + 1
+            value = self._value(loader, loader.get_event(), depth + 1)
+            if key is _MERGE_KEY:
+                merged.extend(self._merge_sources(value, key_event))
+                continue
+            if not isinstance(key, Hashable) or isinstance(key, (dict, list)):
+                self.findings.append(f"{self.name}:{line}: a key must be a single value")
+                continue
+            if key in data:
+                self.findings.append(
+                    f"{self.name}:{line}: duplicate key {key!r} "
+                    f"(first at line {key_lines[key]}); YAML keeps only one of them"
+                )
+                continue
+            data[key] = value
+            key_lines[key] = line
+        loader.get_event()
+        for source in merged:  # explicit keys win over merged ones
+            for key, value in source.items():
+                if key not in data:
+                    data[key] = value
+                    key_lines[key] = self.doc.lines.get(id(source), (1, {}))[1].get(key, 1)
+        self._close(start)
+        return data
+
+    def _merge_sources(self, value: Any, event: Any) -> list[dict[Any, Any]]:
+        sources = value if isinstance(value, list) else [value]
+        if not all(isinstance(s, dict) for s in sources):
+            raise yaml.MarkedYAMLError(
+                problem="'<<' merges only mappings", problem_mark=event.start_mark
+            )
+        return list(sources)
+
+    def _open(self, event: Any, container: Any) -> None:
+        if event.anchor:
+            self.anchors[event.anchor] = container
+            self.open_anchors.add(event.anchor)
+
+    def _close(self, event: Any) -> None:
+        if event.anchor:
+            self.open_anchors.discard(event.anchor)
+
+
+class _MergeKey:
+    def __repr__(self) -> str:
+        return "<<"
+
+
+_MERGE_KEY = _MergeKey()
+
+
+def _weight(value: Any, limit: int) -> int:
+    """How many values an alias to ``value`` adds once expanded (iterative, bounded)."""
+    count = 0
+    stack = [value]
+    while stack and count < limit:
+        item = stack.pop()
+        count += 1
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return count
