@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 import time
 
 import httpx
@@ -66,6 +67,25 @@ def test_hang_times_out_the_client_until_cleared(
     fresh_vllm.control.clear()
     assert ask(vllm_client, timeout=0.5)
     assert fresh_vllm.control.counters()["faults"]["hang"] == 1
+
+
+def test_refuse_ends_hung_requests_with_503(fresh_vllm: RunningStandin) -> None:
+    fresh_vllm.control.set_faults(hang=True)
+    outcome: list[int] = []
+
+    def hung_request() -> None:
+        response = httpx.get(f"{fresh_vllm.base_url}/health", timeout=5.0)
+        outcome.append(response.status_code)
+
+    waiter = threading.Thread(target=hung_request)
+    waiter.start()
+    time.sleep(0.2)
+    started = time.monotonic()
+    fresh_vllm.control.set_faults(refuse=True)
+    waiter.join(5.0)
+    assert outcome == [503]
+    assert time.monotonic() - started < 1.0
+    assert port_refuses(fresh_vllm.port)
 
 
 def test_latency_slows_every_answer(fresh_vllm: RunningStandin, vllm_client: openai.OpenAI) -> None:

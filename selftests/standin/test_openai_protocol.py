@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import httpx
 import openai
@@ -143,3 +144,13 @@ def test_no_key_configured_accepts_litellm_fake_key(vllm_standin: RunningStandin
     # hosted_vllm/ sends "Bearer fake-api-key" when the deployment sets no key.
     with keyed_client(vllm_standin, "fake-api-key") as fake:
         assert fake.models.list().data
+
+
+def test_keepalive_answers_do_not_stall(vllm_standin: RunningStandin) -> None:
+    # Without TCP_NODELAY on accepted sockets each answer waited ~40 ms for a delayed ACK.
+    body = {"model": MODEL, "messages": HELLO}
+    with httpx.Client(base_url=vllm_standin.openai_base_url, timeout=2.0) as http:
+        started = time.monotonic()
+        for _ in range(50):
+            assert http.post("/chat/completions", json=body).status_code == 200
+        assert time.monotonic() - started < 1.0
