@@ -141,8 +141,7 @@ class StandinServer:
 
     async def stop(self) -> None:
         self.gate.release(abort=True)
-        await self._provider.stop()
-        await self._control.stop()
+        await asyncio.gather(self._provider.stop(), self._control.stop())
 
     async def apply_faults(self, update: dict[str, Any]) -> Faults:
         """Apply a partial fault update; ValueError for bad input, OSError if reopening fails."""
