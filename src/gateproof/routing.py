@@ -20,7 +20,7 @@ from gateproof.schema.yamlsrc import YamlDoc
 DEFAULT_CHAIN = "default"
 
 
-def _model_hint(sources: Sources, name: str) -> str:
+def model_problem(sources: Sources, name: str) -> str:
     """Why ``name`` is not a routable model, with a suggestion."""
     routable = sources.routable_models()
     providers = sources.providers
@@ -53,7 +53,7 @@ def _check_targets(
         elif target in seen:
             out.append(f"{label}: {target!r} is listed twice (first at [{seen[target]}])")
         elif target not in routable:
-            out.append(f"{label}: {_model_hint(sources, target)}")
+            out.append(f"{label}: {model_problem(sources, target)}")
         seen.setdefault(target, index)
     return out
 
@@ -138,7 +138,7 @@ def check_source_fallbacks(sources: Sources) -> list[str]:
         path: list[Hashable] = ["fallback_chains", name, "chain"]
         if name != DEFAULT_CHAIN and name not in routable:
             where = sources.where(MAPPINGS_FILE, ["fallback_chains", name])
-            out.append(f"{where}: fallback_chains.{name}: chain for {_model_hint(sources, name)}")
+            out.append(f"{where}: fallback_chains.{name}: chain for {model_problem(sources, name)}")
         out += _check_targets(sources, name, chain.chain, path)
         if len(chain.chain) > limit:
             where = sources.where(MAPPINGS_FILE, [*path, limit])
