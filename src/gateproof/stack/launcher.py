@@ -64,6 +64,7 @@ class StackState:
     venv_s: float = 0.0
     total_s: float = 0.0
     components: list[Started] = field(default_factory=list)
+    providers: list[dict[str, Any]] = field(default_factory=list)  # ProviderPlan fields
 
     def save(self, run: RunDir) -> None:
         tmp = run.state.with_suffix(".tmp")
@@ -111,6 +112,7 @@ def up(
     venv_began = time.monotonic()
     ensure_venv(say=say)
     state = StackState(str(run.root), base_port, str(source_dir.resolve()))
+    state.providers = [asdict(plan) for plan in plans]
     state.venv_s = round(time.monotonic() - venv_began, 2)
     run.deployed_config.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(run.generated_config, run.deployed_config)

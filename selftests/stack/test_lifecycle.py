@@ -1,0 +1,174 @@
+"""Stack lifecycle: status, refusals before anything starts, crash handling, up/down by CLI.
+
+The ranges used here sit above the session stack's (26100 + 2000 per xdist worker).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from gateproof.stack import launcher, process
+from gateproof.stack.commands import main
+from gateproof.stack.testing import ReferenceStack, base_port_for_worker, selftest_config_dir
+
+CLI_TIMEOUT_S = 120.0
+
+
+@pytest.fixture
+def spare_base(request: pytest.FixtureRequest) -> int:
+    """A base port of its own for each test of this module (1000 above the session stack)."""
+    names = [item.name for item in request.session.items if item.module is request.module]
+    offset = 1000 + 150 * (names.index(request.node.name) % 6)
+    return base_port_for_worker(os.environ.get("PYTEST_XDIST_WORKER")) + offset
+
+
+@pytest.fixture
+def config_dir(request: pytest.FixtureRequest) -> Path:
+    return selftest_config_dir(request.config.rootpath)
+
+
+def test_status_lists_every_component_healthy(
+    reference_stack: ReferenceStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["stack", "status", "--run-dir", str(reference_stack.run.root)]) == 0
+    out = capsys.readouterr().out
+    rows = {line.split()[0]: line.split() for line in out.splitlines()[2:]}
+    expected = {
+        "litellm",
+        "redis",
+        "prometheus",
+        "alertmanager",
+        "node-exporter",
+        "redis-exporter",
+        "webhook",
+        *(f"standin-{p}" for p in reference_stack.providers),
+    }
+    assert set(rows) == expected
+    assert all(row[-1] == "yes" for row in rows.values()), out
+
+
+def test_second_up_in_the_same_run_dir_is_refused(
+    reference_stack: ReferenceStack, config_dir: Path
+) -> None:
+    with pytest.raises(launcher.StackError, match="already running") as refused:
+        launcher.up(
+            reference_stack.run.root,
+            config_dir,
+            reference_stack.base_port,
+            config_dir.parent / "monitoring",
+            say=lambda _: None,
+        )
+    assert "stack down --run-dir" in str(refused.value)
+
+
+def test_second_up_on_the_same_ports_names_them(
+    reference_stack: ReferenceStack, config_dir: Path, tmp_path: Path
+) -> None:
+    with pytest.raises(launcher.StackError) as refused:
+        launcher.up(
+            tmp_path,
+            config_dir,
+            reference_stack.base_port,
+            config_dir.parent / "monitoring",
+            say=lambda _: None,
+        )
+    message = str(refused.value)
+    assert f"port {reference_stack.port('litellm')} (litellm) is already in use" in message
+    assert f"port {reference_stack.port('redis')} (redis) is already in use" in message
+    assert "nothing was started" in message
+    assert not (tmp_path / "stack.json").exists()
+
+
+def test_a_busy_port_is_named_before_anything_starts(
+    config_dir: Path, tmp_path: Path, spare_base: int
+) -> None:
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", spare_base + 2))
+        squatter.listen()
+        with pytest.raises(launcher.StackError) as refused:
+            launcher.up(
+                tmp_path,
+                config_dir,
+                spare_base,
+                config_dir.parent / "monitoring",
+                say=lambda _: None,
+            )
+    assert f"port {spare_base + 2} (prometheus) is already in use" in str(refused.value)
+    assert f"port {spare_base} (litellm)" not in str(refused.value)
+    assert not (tmp_path / "stack.json").exists()
+
+
+@pytest.fixture
+def broken_monitoring(tmp_path: Path) -> Path:
+    rules = tmp_path / "monitoring" / "prometheus" / "rules"
+    rules.mkdir(parents=True)
+    (rules / "broken.yml").write_text("groups:\n  - name: x\n    rules:\n      - alert: [\n")
+    return tmp_path / "monitoring"
+
+
+def test_a_crash_during_up_stops_the_rest_and_shows_the_log(
+    config_dir: Path, tmp_path: Path, spare_base: int, broken_monitoring: Path
+) -> None:
+    run_dir = tmp_path / "run"
+    with pytest.raises(launcher.StackError) as crashed:
+        launcher.up(run_dir, config_dir, spare_base, broken_monitoring, say=lambda _: None)
+    message = str(crashed.value)
+    assert "prometheus exited with status" in message
+    assert "broken.yml" in message  # the tail of Prometheus' own log
+    state = launcher.StackState.load(launcher.RunDir.at(run_dir))
+    assert state is not None and state.status == "failed"
+    assert state.components, "nothing was recorded as started"
+    assert not state.alive(), [c.name for c in state.alive()]
+    listening = [p for c in state.components for p in c.ports if process.port_in_use(p)]
+    assert not listening
+
+
+@pytest.fixture
+def cli_run_dir(tmp_path: Path) -> Iterator[Path]:
+    run_dir = tmp_path / "cli-run"
+    yield run_dir
+    launcher.down(run_dir, say=lambda _: None)  # whatever the test did, nothing stays up
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "gateproof.stack.commands", *args],
+        capture_output=True,
+        text=True,
+        timeout=CLI_TIMEOUT_S,
+        check=False,
+    )
+
+
+def test_up_status_down_by_cli_leaves_nothing_behind(
+    config_dir: Path, cli_run_dir: Path, spare_base: int
+) -> None:
+    up = cli(
+        "stack",
+        "up",
+        "--run-dir",
+        str(cli_run_dir),
+        "--base-port",
+        str(spare_base),
+        "--config-dir",
+        str(config_dir),
+    )
+    assert up.returncode == 0, up.stdout + up.stderr
+    status = cli("stack", "status", "--run-dir", str(cli_run_dir))
+    assert status.returncode == 0, status.stdout
+    state = launcher.StackState.load(launcher.RunDir.at(cli_run_dir))
+    assert state is not None and len(state.alive()) == len(state.components) >= 11
+    down = cli("stack", "down", "--run-dir", str(cli_run_dir))
+    assert down.returncode == 0, down.stdout + down.stderr
+    assert "nothing of the stack is listening" in down.stdout
+    assert not state.alive()
+    assert not [p for c in state.components for p in c.ports if process.port_in_use(p)]
+    again = cli("stack", "down", "--run-dir", str(cli_run_dir))
+    assert again.returncode == 0 and "already stopped" in again.stdout

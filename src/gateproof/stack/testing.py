@@ -1,0 +1,153 @@
+"""The reference stack for gateproof's own tests: started once per pytest session, shared.
+
+Use the ``reference_stack`` fixture (session scope, type :class:`ReferenceStack`). It is
+defined here and re-exported by ``selftests/stack/conftest.py``; to use it elsewhere either
+import it into that directory's conftest::
+
+    from gateproof.stack.testing import reference_stack  # noqa: F401  (registers the fixture)
+
+or list ``"gateproof.stack.testing"`` in the root conftest's ``pytest_plugins``. However many
+conftests register it, one process-wide stack is started (reference counted) and stopped when
+the last session fixture is torn down.
+
+Where it runs: ``--base-port`` from ``GATEPROOF_SELFTEST_BASE_PORT`` (default 26100, away
+from the stack's default 24100 so a stack the user started by hand is left alone), plus 2000
+per pytest-xdist worker; the run dir is a pytest tmp dir; the sources are ``<rootdir>/config``
+(or ``GATEPROOF_SELFTEST_CONFIG_DIR``).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import openai
+import pytest
+
+from gateproof.settings import read_secrets_file
+from gateproof.stack import launcher
+from gateproof.stack.layout import RunDir, fixed_port
+from gateproof.stack.runconfig import ProviderPlan
+from gateproof.stack.standin.control import StandinControl
+
+DEFAULT_SELFTEST_BASE_PORT = 26100
+WORKER_STRIDE = 2000
+
+
+@dataclass(frozen=True)
+class ReferenceStack:
+    """A running stack: where each component answers, its secrets, its providers."""
+
+    run: RunDir
+    base_port: int
+    state: launcher.StackState
+    providers: dict[str, ProviderPlan]
+
+    @property
+    def settings_path(self) -> Path:
+        return self.run.settings
+
+    def secret(self, name: str) -> str:
+        return read_secrets_file(self.run.secrets)[name]
+
+    @property
+    def master_key(self) -> str:
+        return self.secret("LITELLM_MASTER_KEY")
+
+    @property
+    def redis_password(self) -> str:
+        return self.secret("REDIS_PASSWORD")
+
+    def port(self, component: str) -> int:
+        """Port of a fixed component: litellm, redis, prometheus, alertmanager, node-exporter,
+        redis-exporter, webhook."""
+        return fixed_port(self.base_port, component)
+
+    def url(self, component: str) -> str:
+        return f"http://127.0.0.1:{self.port(component)}"
+
+    @property
+    def gateway_url(self) -> str:
+        return self.url("litellm")
+
+    def control(self, provider: str) -> StandinControl:
+        return StandinControl(self.providers[provider].control_url)
+
+    def openai_client(self, timeout: float = 10.0) -> openai.OpenAI:
+        """The official client on the gateway, with the master key and no retries."""
+        return openai.OpenAI(
+            base_url=f"{self.gateway_url}/v1",
+            api_key=self.master_key,
+            timeout=timeout,
+            max_retries=0,
+        )
+
+    def clear_faults(self) -> None:
+        """Every stand-in back to normal, counters at zero."""
+        for name in self.providers:
+            control = self.control(name)
+            control.clear()
+            control.reset_counters()
+
+
+_lock = threading.Lock()
+_shared: dict[str, Any] = {"stack": None, "users": 0}
+
+
+def base_port_for_worker(worker: str | None) -> int:
+    base = int(os.environ.get("GATEPROOF_SELFTEST_BASE_PORT", DEFAULT_SELFTEST_BASE_PORT))
+    index = int(worker[2:]) if worker and worker.startswith("gw") else 0
+    return base + WORKER_STRIDE * index
+
+
+def acquire(run_dir: Path, config_dir: Path, base_port: int) -> ReferenceStack:
+    """The shared stack, started on first use."""
+    with _lock:
+        if _shared["stack"] is None:
+            monitoring = config_dir.resolve().parent / "monitoring"
+            state = launcher.up(run_dir, config_dir, base_port, monitoring, say=lambda _: None)
+            providers = {p["name"]: ProviderPlan(**_plan_fields(p)) for p in state.providers}
+            _shared["stack"] = ReferenceStack(RunDir.at(run_dir), base_port, state, providers)
+        _shared["users"] += 1
+        stack: ReferenceStack = _shared["stack"]
+        return stack
+
+
+def release() -> None:
+    """Drop one user; the last one stops the stack (nothing left listening)."""
+    with _lock:
+        _shared["users"] -= 1
+        stack: ReferenceStack | None = _shared["stack"]
+        if _shared["users"] == 0 and stack is not None:
+            _shared["stack"] = None
+            launcher.down(stack.run.root, say=lambda _: None)
+
+
+def _plan_fields(data: dict[str, Any]) -> dict[str, Any]:
+    fields = dict(data)
+    fields["models"] = tuple(fields["models"])
+    return fields
+
+
+def selftest_config_dir(rootpath: Path) -> Path:
+    """The sources the selftest stacks start from."""
+    return Path(os.environ.get("GATEPROOF_SELFTEST_CONFIG_DIR") or rootpath / "config")
+
+
+@pytest.fixture(scope="session")
+def reference_stack(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ReferenceStack]:
+    """Session scope, :class:`ReferenceStack`: the whole reference deployment, up once."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    config_dir = selftest_config_dir(request.config.rootpath)
+    run_dir = tmp_path_factory.mktemp("reference-stack")
+    stack = acquire(run_dir, config_dir, base_port_for_worker(worker))
+    try:
+        yield stack
+    finally:
+        release()
