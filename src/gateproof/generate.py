@@ -17,7 +17,14 @@ from typing import Any
 from gateproof import history
 from gateproof.backups import make_backup
 from gateproof.history import RollbackError, RollbackResult, rollback
-from gateproof.schema import GENERATED_FILE, MAPPINGS_FILE, PROVIDERS_FILE, Sources, load_sources
+from gateproof.schema import (
+    GENERATED_FILE,
+    MAPPINGS_FILE,
+    NO_KEY,
+    PROVIDERS_FILE,
+    Sources,
+    load_sources,
+)
 from gateproof.yamlemit import emit
 
 VERSION_LINE = re.compile(r"^# version: (\S+)$", re.MULTILINE)
@@ -142,7 +149,21 @@ def check(config_dir: Path) -> str:
         fromfile=f"{target} (committed)",
         tofile=f"{target} (regenerated from sources)",
     )
-    return "".join(diff)
+    return "".join(_masked(line) for line in diff)
+
+
+_SECRET_LINE = re.compile(
+    r"^([-+ ]\s*(?:- )?[\w-]*(?:key|password|secret|token)[\w-]*\s*:\s*)(\S.*?)(\s*)$",
+    re.IGNORECASE,
+)
+
+
+def _masked(line: str) -> str:
+    """A diff line with a literal secret value replaced by *** (references stay readable)."""
+    match = _SECRET_LINE.match(line)
+    if match is None or match.group(2).startswith(("os.environ/", NO_KEY)):
+        return line
+    return f"{match.group(1)}***{match.group(3)}"
 
 
 @dataclass(frozen=True)
