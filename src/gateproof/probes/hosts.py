@@ -1,0 +1,187 @@
+"""A host through testinfra (``local://`` by default, or any backend: ``ssh://``, ``docker://``).
+
+Only plain Linux interfaces are used (``/proc``, ``df``, ``bash``), so the same probe works on
+a host without systemd, ``ss`` or ``nc``: resources from ``/proc/stat``, ``/proc/meminfo`` and
+``df``; listening sockets from ``/proc/net/tcp{,6}``; the owner of a socket from
+``/proc/PID/fd``; TCP reach with bash's ``/dev/tcp`` under ``timeout``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import shlex
+from dataclasses import dataclass
+from typing import Any
+
+from gateproof.errors import ProbeError, UnreachableError
+
+SETTING = "hosts"
+LISTEN = "0A"
+
+
+@dataclass(frozen=True)
+class Resources:
+    cpu_percent: float
+    memory_percent: float
+    disk_percent: float
+    detail: str
+
+
+@dataclass(frozen=True)
+class Reach:
+    address: str
+    port: int
+    reachable: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class Listener:
+    address: str  # as text: 127.0.0.1, 0.0.0.0, ::, ::1
+    port: int
+    inode: str
+
+    @property
+    def loopback_only(self) -> bool:
+        return ipaddress.ip_address(self.address).is_loopback
+
+
+def get_host(spec: str) -> Any:
+    import testinfra
+
+    try:
+        return testinfra.get_host(spec)
+    except Exception as exc:
+        raise ProbeError(f"testinfra cannot use host {spec!r}: {exc}", setting=SETTING) from None
+
+
+def host_name(host: Any) -> str:
+    return str(host.backend.get_pytest_id())
+
+
+def run(host: Any, command: str) -> Any:
+    """``host.run(command)``; a backend that cannot run it at all is a probe error."""
+    try:
+        return host.run(command)
+    except Exception as exc:  # the ssh/docker backends raise their own errors
+        raise UnreachableError(
+            f"could not run a command on {host_name(host)}: {exc}",
+            target=host_name(host),
+            setting=SETTING,
+            hint="check the host spec and its credentials (testinfra backend)",
+        ) from None
+
+
+def read(host: Any, path: str) -> str:
+    result = run(host, f"cat {shlex.quote(path)}")
+    if result.rc != 0:
+        raise ProbeError(
+            f"cannot read {path} on {host_name(host)}: {result.stderr.strip()}",
+            target=host_name(host),
+            setting=SETTING,
+        )
+    return str(result.stdout)
+
+
+def resources(host: Any, sample_s: float = 0.5) -> Resources:
+    """CPU busy % over ``sample_s``, memory used % (MemAvailable), disk used % of / as df."""
+    out = run(host, f"head -1 /proc/stat; sleep {sample_s}; head -1 /proc/stat").stdout
+    first, second = ([int(v) for v in line.split()[1:]] for line in out.splitlines()[:2])
+    delta = [b - a for a, b in zip(first, second, strict=False)]
+    idle = delta[3] + (delta[4] if len(delta) > 4 else 0)  # idle + iowait
+    cpu = 100.0 * (1 - idle / sum(delta)) if sum(delta) else 0.0
+    meminfo = {
+        line.split(":")[0]: int(line.split()[1])
+        for line in read(host, "/proc/meminfo").splitlines()
+        if len(line.split()) >= 2
+    }
+    memory = 100.0 * (1 - meminfo["MemAvailable"] / meminfo["MemTotal"])
+    df = run(host, "df -P -k /").stdout.splitlines()[-1].split()
+    used, avail = int(df[2]), int(df[3])
+    disk = 100.0 * used / (used + avail) if used + avail else 0.0
+    detail = (
+        f"cpu {cpu:.1f}% over {sample_s:g} s; memory {memory:.1f}% "
+        f"(MemAvailable {meminfo['MemAvailable']} of {meminfo['MemTotal']} kB); "
+        f"disk / {disk:.1f}% (used {used} kB, available {avail} kB, as df computes it)"
+    )
+    return Resources(cpu, memory, disk, detail)
+
+
+def tcp_reach(host: Any, address: str, port: int, timeout_s: float) -> Reach:
+    """Can ``host`` open a TCP connection to ``address:port`` within ``timeout_s``?"""
+    target = shlex.quote(f"exec 3<>/dev/tcp/{address}/{port}")
+    result = run(host, f"timeout {timeout_s:g} bash -c {target}")
+    if result.rc == 0:
+        return Reach(address, port, True, "connected")
+    if result.rc == 124:
+        return Reach(address, port, False, f"no answer within {timeout_s:g} s")
+    reason = result.stderr.strip().splitlines()[-1] if result.stderr.strip() else f"rc {result.rc}"
+    return Reach(address, port, False, reason)
+
+
+def listeners(host: Any, port: int) -> list[Listener]:
+    """Every socket in LISTEN state on ``port`` (IPv4 and IPv6)."""
+    found: list[Listener] = []
+    for table, v6 in (("/proc/net/tcp", False), ("/proc/net/tcp6", True)):
+        result = run(host, f"cat {table}")
+        if result.rc != 0:
+            continue  # no IPv6 on this host
+        for line in str(result.stdout).splitlines()[1:]:
+            fields = line.split()
+            if len(fields) < 10 or fields[3] != LISTEN:
+                continue
+            hex_addr, _, hex_port = fields[1].partition(":")
+            if int(hex_port, 16) == port:
+                found.append(Listener(_address(hex_addr, v6), port, fields[9]))
+    return found
+
+
+def _address(hex_addr: str, v6: bool) -> str:
+    raw = bytes.fromhex(hex_addr)
+    # /proc prints each 32-bit word in host (little-endian) byte order.
+    words = [raw[i : i + 4][::-1] for i in range(0, len(raw), 4)]
+    packed = b"".join(words)
+    return str(ipaddress.IPv6Address(packed) if v6 else ipaddress.IPv4Address(packed))
+
+
+def socket_owners(host: Any, inodes: list[str]) -> list[int]:
+    """Pids holding any of the socket ``inodes`` (scans /proc/*/fd; root sees every process)."""
+    if not inodes:
+        return []
+    pattern = "|".join(f"socket:\\[{i}\\]" for i in inodes)
+    script = (
+        "for d in /proc/[0-9]*; do "
+        f"ls -l $d/fd 2>/dev/null | grep -qE {shlex.quote(pattern)} && echo ${{d#/proc/}}; "
+        "done; true"
+    )
+    out = run(host, f"bash -c {shlex.quote(script)}").stdout
+    return sorted(int(p) for p in out.split() if p.isdigit())
+
+
+def process_started(host: Any, pid: int) -> float:
+    """Start time of ``pid`` as a Unix timestamp (boot time + start ticks / CLK_TCK)."""
+    stat = read(host, f"/proc/{pid}/stat")
+    ticks = int(stat.rsplit(")", 1)[1].split()[19])
+    btime = next(
+        int(line.split()[1])
+        for line in read(host, "/proc/stat").splitlines()
+        if line.startswith("btime")
+    )
+    hz = int(run(host, "getconf CLK_TCK").stdout.strip() or 100)
+    return btime + ticks / hz
+
+
+def command_line(host: Any, pid: int) -> str:
+    return read(host, f"/proc/{pid}/cmdline").replace("\0", " ").strip()
+
+
+def has_systemd(host: Any) -> bool:
+    """systemd is the init system (not merely installed): /run/systemd/system exists."""
+    return bool(run(host, "test -d /run/systemd/system").rc == 0)
+
+
+def systemd_service(host: Any, name: str) -> dict[str, str]:
+    """ActiveState, SubState, MainPID of a unit, from ``systemctl show``."""
+    props = "-p ActiveState -p SubState -p MainPID -p LoadState"
+    out = run(host, f"systemctl show {props} {shlex.quote(name)}").stdout
+    return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)

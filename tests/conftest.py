@@ -1,0 +1,173 @@
+"""What the acceptance suite needs on top of the gateproof plugin.
+
+Fixtures (scope, type):
+    gateway         session, GatewayProbe: the gateway answered once (else every test that
+                    needs it errors at once with the same cause: one timeout per run)
+    gateway_authed  session, GatewayProbe: ... and it accepted the configured master key
+    generated       session, LiteLLMConfig: config_dir/litellm-unified.yaml
+    gateway_host    testinfra host, parametrized over ``--hosts`` or the ``hosts`` setting
+    check           per test, Check: builds the failure message (item, target, expected vs
+                    actual, evidence, reproducer) and records the evidence
+Parametrization: ``routed_model`` over every model the sources route (ids ``model=NAME``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, NoReturn
+
+import pytest
+
+from gateproof.evidence import Evidence
+from gateproof.probes.gateway import GatewayProbe
+from gateproof.probes.http import Exchange
+from gateproof.settings import Settings
+from gateproof.stashkeys import SETTINGS_KEY
+
+
+class Check:
+    """Fails the current test with a message an operator can act on at 3 a.m."""
+
+    def __init__(self, item_id: str, settings: Settings, evidence: Evidence) -> None:
+        self.item_id = item_id
+        self.settings = settings
+        self.evidence = evidence
+
+    def see(self, exchange: Exchange) -> Exchange:
+        """Record an exchange as evidence (shown when the test fails) and return it."""
+        self.evidence.add("request", exchange.summary())
+        self.evidence.add("body", exchange.excerpt())
+        return exchange
+
+    def fail(
+        self,
+        headline: str,
+        *,
+        target: str,
+        expected: str,
+        actual: str,
+        details: Iterable[tuple[str, str]] = (),
+        exchange: Exchange | None = None,
+        reproduce: str | None = None,
+    ) -> NoReturn:
+        __tracebackhide__ = True
+        lines = [f"{self.item_id} {headline}", f"  {'target':<9} {target}"]
+        lines += [f"  {'expected':<9} {expected}", f"  {'actual':<9} {actual}"]
+        lines += [f"  {label:<9} {value}" for label, value in details]
+        if exchange is not None:
+            lines.append(f"  {'request':<9} {exchange.summary()}")
+            lines.append(f"  {'body':<9} {exchange.excerpt()}")
+            reproduce = reproduce or exchange.curl
+        if reproduce:
+            lines += ["Reproduce with:", f"  {reproduce}"]
+        pytest.fail("\n".join(lines), pytrace=False)
+
+
+@pytest.fixture
+def check(
+    request: pytest.FixtureRequest, gateproof_settings: Settings, evidence: Evidence
+) -> Check:
+    """Per test, :class:`Check` bound to the test's first checklist ID."""
+    marker = request.node.get_closest_marker("checklist")
+    item_id = str(marker.args[0]) if marker and marker.args else "?"
+    return Check(item_id, gateproof_settings, evidence)
+
+
+def gateway_target(settings: Settings, path: str = "") -> str:
+    assert settings.gateway is not None
+    return f"{settings.gateway.url.rstrip('/')}{path} (from gateway.url)"
+
+
+@pytest.fixture(scope="session")
+def gateway(gateway_client: Any, gateproof_settings: Settings) -> GatewayProbe:
+    """Session, GatewayProbe, after one liveliness call with a short timeout.
+
+    pytest keeps a session fixture's exception: a dead or hung gateway costs one connect
+    timeout, and every later test that needs it errors at once with the same message."""
+    from gateproof.fixtures import resolve_secret_or_error
+
+    assert gateproof_settings.gateway is not None
+    key = resolve_secret_or_error(
+        gateproof_settings, gateproof_settings.gateway.master_key, "gateway.master_key"
+    )
+    probe = GatewayProbe(gateway_client, gateproof_settings, key)
+    probe.reach()
+    return probe
+
+
+@pytest.fixture(scope="session")
+def gateway_authed(gateway: GatewayProbe, gateproof_settings: Settings) -> GatewayProbe:
+    """Session, GatewayProbe whose configured key the gateway accepted (GET /v1/models)."""
+    from gateproof.errors import ProbeError
+
+    models = gateway.models()
+    if models.status in (400, 401, 403):
+        raise ProbeError(
+            f"the gateway refused the configured master key: {models.summary()}: "
+            f"{models.excerpt(200)}",
+            target=models.url,
+            setting="gateway.master_key",
+            hint=f"set the variable to the gateway's LITELLM_MASTER_KEY. Reproduce with:\n"
+            f"    {models.curl}",
+        )
+    return gateway
+
+
+@pytest.fixture(scope="session")
+def generated(config_dir: Any) -> Any:
+    """Session, ``LiteLLMConfig`` of the generated file in the config dir."""
+    from gateproof.schema import GENERATED_FILE, load_litellm_config
+
+    config, _doc = load_litellm_config(config_dir / GENERATED_FILE)
+    return config
+
+
+def _host_specs(config: pytest.Config) -> list[str]:
+    given = config.getoption("hosts", default=None)
+    if given:
+        return [h.strip() for h in str(given).split(",") if h.strip()]
+    return list(config.stash[SETTINGS_KEY].hosts)
+
+
+@pytest.fixture(scope="session")
+def _host_cache() -> dict[str, Any]:
+    return {}
+
+
+@pytest.fixture
+def gateway_host(request: pytest.FixtureRequest, _host_cache: dict[str, Any]) -> Any:
+    """A testinfra host (``local://`` unless ``--hosts`` or the ``hosts`` setting say else)."""
+    from gateproof.probes.hosts import get_host
+
+    spec = str(request.param)
+    if spec not in _host_cache:
+        _host_cache[spec] = get_host(spec)
+    return _host_cache[spec]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "gateway_host" in metafunc.fixturenames:
+        specs = _host_specs(metafunc.config)
+        metafunc.parametrize("gateway_host", specs, ids=[f"host={s}" for s in specs], indirect=True)
+    if "routed_model" in metafunc.fixturenames:
+        from gateproof.errors import ConfigError
+        from gateproof.schema import load_sources
+
+        settings = metafunc.config.stash[SETTINGS_KEY]
+        try:
+            routed = load_sources(settings.config_dir).routable_models()
+            params: list[Any] = list(routed.values())
+            ids = [f"model={name}" for name in routed]
+        except ConfigError as exc:
+            params, ids = [exc], ["model=<sources invalid>"]
+        metafunc.parametrize("routed_model", params, ids=ids, indirect=True)
+
+
+@pytest.fixture
+def routed_model(request: pytest.FixtureRequest) -> Any:
+    """A ``RoutedModel``; a broken source set errors here with its findings."""
+    from gateproof.errors import ConfigError
+
+    if isinstance(request.param, ConfigError):
+        raise request.param
+    return request.param
