@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (a table of cases: one case per entry reads better than wrapped)
 """Write fixtures/configs/<case>/ (run from the repo root: python selftests/config/make_fixtures.py).
 
 Each case is the small base deployment below with one thing broken (or one edge case), plus
@@ -21,7 +22,7 @@ from gateproof.schema import load_sources
 
 ROOT = Path(__file__).resolve().parents[2] / "fixtures" / "configs"
 ALLOW = "  # pragma: allowlist secret"
-# Made-up keys for the literal-secret cases, assembled so this file itself holds no key-like string.
+# Made-up keys for the literal-secret cases (allowlisted: PRE-SEC-05 must not flag this file).
 FAKE_KEY = "-".join(("sk", "proj", "4fT9qLm2Xv8Rz1Nw6Bk3Hd7Pj5Yc0Ge"))  # pragma: allowlist secret
 FAKE_MASTER = "-".join(("sk", "9Qw2Er4Ty6Ui8Op0As1Df3Gh5Jk7Lz"))  # pragma: allowlist secret
 
@@ -96,173 +97,439 @@ def keep(text: str) -> str:
 
 CASES: list[dict[str, Any]] = [
     # --- PRE-CFG-01: the files themselves
-    dict(name="malformed-yaml", id="PRE-CFG-01", message="not valid YAML",
-         providers=sub("    type: vllm\n", "   type: vllm\n  - oops\n"),
-         about="indentation broken in providers.yaml"),
-    dict(name="empty-mappings", id="PRE-CFG-01", message="file is empty",
-         mappings=lambda t: "# nothing here yet\n", about="model-mappings.yaml has only a comment"),
-    dict(name="list-not-mapping", id="PRE-CFG-01", message="the top level is a list",
-         providers=lambda t: "- ollama\n- vllm\n", about="providers.yaml is a list"),
-    dict(name="duplicate-provider", id="PRE-CFG-01", message="duplicate key 'ollama'",
-         providers=lambda t: t + "  ollama:\n    type: ollama\n    base_url: http://127.0.0.1:1\n",
-         about="the same provider key twice: YAML would silently keep one"),
-    dict(name="duplicate-exact-match", id="PRE-CFG-01", message="duplicate key 'llama3.1:latest'",
-         mappings=sub("fallback_chains:\n", "fallback_chains:\n  \"llama3.1:latest\": [llama-cpp-default]\n  \"llama3.1:latest\": [qwen-coder-vllm]\n"),
-         about="a fallback chain defined twice"),
-    dict(name="non-utf8", id="PRE-CFG-01", message="not UTF-8", raw_providers=True,
-         providers=lambda t: t.replace("three local", "three l\udcf6cal"),
-         about="providers.yaml saved as Latin-1"),
-    dict(name="two-documents", id="PRE-CFG-01", message="more than one YAML document",
-         mappings=lambda t: t + "---\nexact_matches: {}\n", about="a stray '---' document"),
-    dict(name="alias-bomb", id="PRE-CFG-01", message="alias bomb",
-         mappings=lambda t: t + "metadata:\n  a: &a [x, x, x, x, x, x, x, x, x, x]\n"
-         + "".join(f"  {c}: &{c} [{', '.join(['*' + p] * 10)}]\n"
-                   for p, c in zip("abcdefg", "bcdefgh")),
-         about="billion laughs: aliases that expand exponentially"),
-    dict(name="typo-in-key", id="PRE-CFG-01", message="unknown key 'base_ulr' (did you mean 'base_url'?)",
-         providers=sub("    base_url: http://127.0.0.1:8001", "    base_ulr: http://127.0.0.1:8001"),
-         about="misspelt key"),
-    dict(name="unknown-provider-type", id="PRE-CFG-01", message="(did you mean 'ollama'?)",
-         providers=sub("    type: ollama", "    type: olama"), about="provider type typo"),
-    dict(name="literal-api-key", id="PRE-CFG-01", message="a literal secret is not allowed here",
-         providers=sub("    api_key: os.environ/CLOUD_API_KEY",
-                       "    api_key: " + FAKE_KEY + ALLOW),
-         secret=FAKE_KEY,
-         about="a key pasted into providers.yaml; the message must not echo it"),
-    dict(name="base-url-without-scheme", id="PRE-CFG-01", message="expected an http:// or https:// URL",
-         providers=sub("http://127.0.0.1:8080", "127.0.0.1:8080"), about="base_url lacks http://"),
-    dict(name="rate-limit-zero", id="PRE-CFG-01", message="rate_limit.rpm: Input should be greater than 0",
-         mappings=sub("rate_limit: {rpm: 120}", "rate_limit: {rpm: 0}"), about="rpm 0"),
-    dict(name="bad-status", id="PRE-CFG-01", message="got 'enabled'",
-         providers=sub("    status: disabled", "    status: enabled"), about="status is not one of the four"),
-    dict(name="mapping-without-provider", id="PRE-CFG-01", message="required key 'provider' is missing",
-         mappings=sub("  llama-cpp-default:\n    provider: llama_cpp_python\n", "  llama-cpp-default:\n"),
-         about="exact match lacks its provider"),
-    dict(name="empty-chain", id="PRE-CFG-01", message="List should have at least 1 item",
-         mappings=sub('    chain: [llama-cpp-default]', '    chain: []'), about="a chain with no target"),
-    dict(name="generated-key-typo", id="PRE-CFG-01",
-         message="unknown key 'optional_pre_call_check' (did you mean 'optional_pre_call_checks'?)",
-         also=["PRE-CFG-02"], generated=sub("optional_pre_call_checks:", "optional_pre_call_check:"),
-         about="hand edit of the generated file with a typo LiteLLM would silently ignore"),
+    dict(
+        name="malformed-yaml",
+        id="PRE-CFG-01",
+        message="not valid YAML",
+        providers=sub("    type: vllm\n", "   type: vllm\n  - oops\n"),
+        about="indentation broken in providers.yaml",
+    ),
+    dict(
+        name="empty-mappings",
+        id="PRE-CFG-01",
+        message="file is empty",
+        mappings=lambda t: "# nothing here yet\n",
+        about="model-mappings.yaml has only a comment",
+    ),
+    dict(
+        name="list-not-mapping",
+        id="PRE-CFG-01",
+        message="the top level is a list",
+        providers=lambda t: "- ollama\n- vllm\n",
+        about="providers.yaml is a list",
+    ),
+    dict(
+        name="duplicate-provider",
+        id="PRE-CFG-01",
+        message="duplicate key 'ollama'",
+        providers=lambda t: t + "  ollama:\n    type: ollama\n    base_url: http://127.0.0.1:1\n",
+        about="the same provider key twice: YAML would silently keep one",
+    ),
+    dict(
+        name="duplicate-exact-match",
+        id="PRE-CFG-01",
+        message="duplicate key 'llama3.1:latest'",
+        mappings=sub(
+            "fallback_chains:\n",
+            'fallback_chains:\n  "llama3.1:latest": [llama-cpp-default]\n  "llama3.1:latest": [qwen-coder-vllm]\n',
+        ),
+        about="a fallback chain defined twice",
+    ),
+    dict(
+        name="non-utf8",
+        id="PRE-CFG-01",
+        message="not UTF-8",
+        raw_providers=True,
+        providers=lambda t: t.replace("three local", "three l\udcf6cal"),
+        about="providers.yaml saved as Latin-1",
+    ),
+    dict(
+        name="two-documents",
+        id="PRE-CFG-01",
+        message="more than one YAML document",
+        mappings=lambda t: t + "---\nexact_matches: {}\n",
+        about="a stray '---' document",
+    ),
+    dict(
+        name="alias-bomb",
+        id="PRE-CFG-01",
+        message="alias bomb",
+        mappings=lambda t: (
+            t
+            + "metadata:\n  a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+            + "".join(
+                f"  {c}: &{c} [{', '.join(['*' + p] * 10)}]\n"
+                for p, c in zip("abcdefg", "bcdefgh", strict=True)
+            )
+        ),
+        about="billion laughs: aliases that expand exponentially",
+    ),
+    dict(
+        name="typo-in-key",
+        id="PRE-CFG-01",
+        message="unknown key 'base_ulr' (did you mean 'base_url'?)",
+        providers=sub("    base_url: http://127.0.0.1:8001", "    base_ulr: http://127.0.0.1:8001"),
+        about="misspelt key",
+    ),
+    dict(
+        name="unknown-provider-type",
+        id="PRE-CFG-01",
+        message="(did you mean 'ollama'?)",
+        providers=sub("    type: ollama", "    type: olama"),
+        about="provider type typo",
+    ),
+    dict(
+        name="literal-api-key",
+        id="PRE-CFG-01",
+        message="a literal secret is not allowed here",
+        providers=sub("    api_key: os.environ/CLOUD_API_KEY", "    api_key: " + FAKE_KEY + ALLOW),
+        secret=FAKE_KEY,
+        about="a key pasted into providers.yaml; the message must not echo it",
+    ),
+    dict(
+        name="base-url-without-scheme",
+        id="PRE-CFG-01",
+        message="expected an http:// or https:// URL",
+        providers=sub("http://127.0.0.1:8080", "127.0.0.1:8080"),
+        about="base_url lacks http://",
+    ),
+    dict(
+        name="rate-limit-zero",
+        id="PRE-CFG-01",
+        message="rate_limit.rpm: Input should be greater than 0",
+        mappings=sub("rate_limit: {rpm: 120}", "rate_limit: {rpm: 0}"),
+        about="rpm 0",
+    ),
+    dict(
+        name="bad-status",
+        id="PRE-CFG-01",
+        message="got 'enabled'",
+        providers=sub("    status: disabled", "    status: enabled"),
+        about="status is not one of the four",
+    ),
+    dict(
+        name="mapping-without-provider",
+        id="PRE-CFG-01",
+        message="required key 'provider' is missing",
+        mappings=sub(
+            "  llama-cpp-default:\n    provider: llama_cpp_python\n", "  llama-cpp-default:\n"
+        ),
+        about="exact match lacks its provider",
+    ),
+    dict(
+        name="empty-chain",
+        id="PRE-CFG-01",
+        message="List should have at least 1 item",
+        mappings=sub("    chain: [llama-cpp-default]", "    chain: []"),
+        about="a chain with no target",
+    ),
+    dict(
+        name="generated-key-typo",
+        id="PRE-CFG-01",
+        message="unknown key 'optional_pre_call_check' (did you mean 'optional_pre_call_checks'?)",
+        also=["PRE-CFG-02"],
+        generated=sub("optional_pre_call_checks:", "optional_pre_call_check:"),
+        about="hand edit of the generated file with a typo LiteLLM would silently ignore",
+    ),
     # --- PRE-CFG-02
-    dict(name="stale-generated", id="PRE-CFG-02", message="regenerate with `gateproof generate",
-         generated=sub("rpm: 120", "rpm: 100"), about="sources changed after the last generate"),
-    dict(name="hand-edited-generated", id="PRE-CFG-02", message="+      api_base: \"http://127.0.0.1:8001/v1\"",
-         generated=sub("http://127.0.0.1:8001/v1", "http://10.0.0.5:8001/v1"),
-         about="someone pointed a model elsewhere in the generated file"),
+    dict(
+        name="stale-generated",
+        id="PRE-CFG-02",
+        message="regenerate with `gateproof generate",
+        generated=sub("rpm: 120", "rpm: 100"),
+        about="sources changed after the last generate",
+    ),
+    dict(
+        name="hand-edited-generated",
+        id="PRE-CFG-02",
+        message='+      api_base: "http://127.0.0.1:8001/v1"',
+        generated=sub("http://127.0.0.1:8001/v1", "http://10.0.0.5:8001/v1"),
+        about="someone pointed a model elsewhere in the generated file",
+    ),
     # --- PRE-CFG-03
-    dict(name="shared-host-port", id="PRE-CFG-03", message="is also provider 'ollama'",
-         providers=sub("http://127.0.0.1:8080", "http://127.0.0.1:11434"), about="two providers, one port"),
-    dict(name="active-provider-without-models", id="PRE-CFG-03", message="active but lists no models",
-         also=["PRE-CFG-04"], providers=sub("    models: [llama-cpp-default]", "    models: []"),
-         about="provider with no models (its mapping then points at nothing)"),
-    dict(name="openai-without-key", id="PRE-CFG-03", message="needs api_key: os.environ/NAME",
-         also=["PRE-CFG-04"],
-         providers=sub("    status: disabled\n    api_key: os.environ/CLOUD_API_KEY\n", ""),
-         about="the cloud provider turned on without a key (and its model is unmapped)"),
+    dict(
+        name="shared-host-port",
+        id="PRE-CFG-03",
+        message="is also provider 'ollama'",
+        providers=sub("http://127.0.0.1:8080", "http://127.0.0.1:11434"),
+        about="two providers, one port",
+    ),
+    dict(
+        name="active-provider-without-models",
+        id="PRE-CFG-03",
+        message="active but lists no models",
+        also=["PRE-CFG-04"],
+        providers=sub("    models: [llama-cpp-default]", "    models: []"),
+        about="provider with no models (its mapping then points at nothing)",
+    ),
+    dict(
+        name="openai-without-key",
+        id="PRE-CFG-03",
+        message="needs api_key: os.environ/NAME",
+        also=["PRE-CFG-04"],
+        providers=sub("    status: disabled\n    api_key: os.environ/CLOUD_API_KEY\n", ""),
+        about="the cloud provider turned on without a key (and its model is unmapped)",
+    ),
     # --- PRE-CFG-04
-    dict(name="model-without-exact-match", id="PRE-CFG-04", message="'qwen2.5-coder:14b' of active provider 'ollama' has no exact match",
-         providers=sub('"qwen2.5-coder:7b"]', '"qwen2.5-coder:7b", "qwen2.5-coder:14b"]'),
-         about="a newly pulled model never mapped"),
-    dict(name="mapping-to-disabled-provider", id="PRE-CFG-04", message="provider 'cloud' is disabled",
-         mappings=sub("exact_matches:\n", "exact_matches:\n  gpt-4o-mini:\n    provider: cloud\n    rate_limit: {rpm: 10}\n"),
-         about="mapping to a disabled provider"),
-    dict(name="mapping-provider-typo", id="PRE-CFG-04", message="unknown provider 'olama' (did you mean 'ollama'?)",
-         also=["PRE-CFG-05"],
-         mappings=sub('  "qwen2.5-coder:7b":\n    provider: ollama', '  "qwen2.5-coder:7b":\n    provider: olama'),
-         about="typo in a mapping's provider (chains through it then dangle)"),
-    dict(name="bad-pattern", id="PRE-CFG-04", message="is not a valid regex",
-         mappings=sub('"^Qwen/.*"', '"^Qwen/(.*"'), about="unbalanced parenthesis"),
-    dict(name="capability-names-provider", id="PRE-CFG-04",
-         message="'vllm' is a provider, not a model (did you mean 'qwen-coder-vllm'?)",
-         mappings=sub("preferred_models: [qwen-coder-vllm,", "preferred_models: [vllm,"),
-         about="capability lists a provider instead of a model"),
-    dict(name="backend-not-served", id="PRE-CFG-04", message="does not list model 'Qwen/Qwen2.5-Coder-7B'",
-         mappings=sub("backend_model: Qwen/Qwen2.5-Coder-7B-Instruct", "backend_model: Qwen/Qwen2.5-Coder-7B"),
-         also=[], about="backend_model not among the provider's models"),
-    dict(name="load-balancing-unknown-provider", id="PRE-CFG-04", message="unknown provider 'lmstudio'",
-         mappings=lambda t: t + "load_balancing:\n  chat:\n    strategy: weighted\n    providers: {ollama: 0.5, lmstudio: 0.5}\n",
-         about="load balancing over a provider that is not registered"),
+    dict(
+        name="model-without-exact-match",
+        id="PRE-CFG-04",
+        message="'qwen2.5-coder:14b' of active provider 'ollama' has no exact match",
+        providers=sub('"qwen2.5-coder:7b"]', '"qwen2.5-coder:7b", "qwen2.5-coder:14b"]'),
+        about="a newly pulled model never mapped",
+    ),
+    dict(
+        name="mapping-to-disabled-provider",
+        id="PRE-CFG-04",
+        message="provider 'cloud' is disabled",
+        mappings=sub(
+            "exact_matches:\n",
+            "exact_matches:\n  gpt-4o-mini:\n    provider: cloud\n    rate_limit: {rpm: 10}\n",
+        ),
+        about="mapping to a disabled provider",
+    ),
+    dict(
+        name="mapping-provider-typo",
+        id="PRE-CFG-04",
+        message="unknown provider 'olama' (did you mean 'ollama'?)",
+        also=["PRE-CFG-05"],
+        mappings=sub(
+            '  "qwen2.5-coder:7b":\n    provider: ollama',
+            '  "qwen2.5-coder:7b":\n    provider: olama',
+        ),
+        about="typo in a mapping's provider (chains through it then dangle)",
+    ),
+    dict(
+        name="bad-pattern",
+        id="PRE-CFG-04",
+        message="is not a valid regex",
+        mappings=sub('"^Qwen/.*"', '"^Qwen/(.*"'),
+        about="unbalanced parenthesis",
+    ),
+    dict(
+        name="capability-names-provider",
+        id="PRE-CFG-04",
+        message="'vllm' is a provider, not a model (did you mean 'qwen-coder-vllm'?)",
+        mappings=sub("preferred_models: [qwen-coder-vllm,", "preferred_models: [vllm,"),
+        about="capability lists a provider instead of a model",
+    ),
+    dict(
+        name="backend-not-served",
+        id="PRE-CFG-04",
+        message="does not list model 'Qwen/Qwen2.5-Coder-7B'",
+        mappings=sub(
+            "backend_model: Qwen/Qwen2.5-Coder-7B-Instruct", "backend_model: Qwen/Qwen2.5-Coder-7B"
+        ),
+        also=[],
+        about="backend_model not among the provider's models",
+    ),
+    dict(
+        name="load-balancing-unknown-provider",
+        id="PRE-CFG-04",
+        message="unknown provider 'lmstudio'",
+        mappings=lambda t: (
+            t
+            + "load_balancing:\n  chat:\n    strategy: weighted\n    providers: {ollama: 0.5, lmstudio: 0.5}\n"
+        ),
+        about="load balancing over a provider that is not registered",
+    ),
     # --- PRE-CFG-05
-    dict(name="chain-names-provider", id="PRE-CFG-05",
-         message="chain[1]: 'llama_cpp_python' is a provider, not a model (did you mean 'llama-cpp-default'?)",
-         mappings=sub('chain: ["qwen2.5-coder:7b", "llama3.1:latest"]', 'chain: ["qwen2.5-coder:7b", llama_cpp_python]'),
-         about="the classic: a chain names the provider"),
-    dict(name="cycle-two", id="PRE-CFG-05", message="cycle qwen-coder-vllm -> qwen2.5-coder:7b -> qwen-coder-vllm",
-         mappings=sub("    chain: [llama-cpp-default]", "    chain: [qwen-coder-vllm]"), about="a -> b -> a"),
-    dict(name="cycle-three", id="PRE-CFG-05",
-         message="cycle qwen-coder-vllm -> qwen2.5-coder:7b -> llama-cpp-default -> qwen-coder-vllm",
-         mappings=sub("  default:\n", "  llama-cpp-default: [qwen-coder-vllm]\n  default:\n"), about="a -> b -> c -> a"),
-    dict(name="self-reference", id="PRE-CFG-05", message="falls back to itself",
-         mappings=sub('chain: ["qwen2.5-coder:7b", "llama3.1:latest"]', 'chain: [qwen-coder-vllm, "llama3.1:latest"]'),
-         about="a model in its own chain"),
-    dict(name="dangling-target", id="PRE-CFG-05", message="'llama3.2:latest' is not a model of this deployment (did you mean 'llama3.1:latest'?)",
-         mappings=sub('  default:\n    chain: ["llama3.1:latest"]', '  default:\n    chain: ["llama3.2:latest"]'),
-         about="default chain names a model that does not exist"),
-    dict(name="inactive-target", id="PRE-CFG-05", message="which is disabled, so it is not in the generated model list",
-         also=["PRE-CFG-04"],
-         mappings=lambda t: sub("exact_matches:\n", "exact_matches:\n  gpt-4o-mini:\n    provider: cloud\n    rate_limit: {rpm: 10}\n")(
-             sub("    chain: [llama-cpp-default]", "    chain: [llama-cpp-default, gpt-4o-mini]")(t)),
-         about="chain target mapped to a disabled provider"),
-    dict(name="duplicate-target", id="PRE-CFG-05", message="is listed twice",
-         mappings=sub('chain: ["qwen2.5-coder:7b", "llama3.1:latest"]', 'chain: ["llama3.1:latest", "qwen2.5-coder:7b", "llama3.1:latest"]'),
-         about="the same target twice in one chain"),
-    dict(name="pattern-fallback-unknown", id="PRE-CFG-05", message="provider 'ollma' is unknown (did you mean 'ollama'?)",
-         mappings=sub("fallback: ollama}", "fallback: ollma}"), about="pattern fallback names a missing provider"),
-    dict(name="provider-fallback-unknown", id="PRE-CFG-05", message="provider 'vlm' is unknown (did you mean 'vllm'?)",
-         providers=sub("    models: [llama-cpp-default]", "    fallback: vlm\n    models: [llama-cpp-default]"),
-         about="provider-level fallback names an unknown provider"),
-    dict(name="chain-longer-than-max-fallbacks", id="PRE-CFG-05", message="LiteLLM tries at most max_fallbacks=1",
-         also=[], mappings=lambda t: t + "generator:\n  max_fallbacks: 1\n", about="chain longer than LiteLLM will try"),
-    dict(name="generated-fallback-dangling", id="PRE-CFG-05", message="'qwen2.5-coder:14b' is not a model_name of this config",
-         also=["PRE-CFG-02"], generated=sub('- qwen-coder-vllm: ["qwen2.5-coder:7b"', '- qwen-coder-vllm: ["qwen2.5-coder:14b"'),
-         about="hand edit of the router fallbacks"),
+    dict(
+        name="chain-names-provider",
+        id="PRE-CFG-05",
+        message="chain[1]: 'llama_cpp_python' is a provider, not a model (did you mean 'llama-cpp-default'?)",
+        mappings=sub(
+            'chain: ["qwen2.5-coder:7b", "llama3.1:latest"]',
+            'chain: ["qwen2.5-coder:7b", llama_cpp_python]',
+        ),
+        about="the classic: a chain names the provider",
+    ),
+    dict(
+        name="cycle-two",
+        id="PRE-CFG-05",
+        message="cycle qwen-coder-vllm -> qwen2.5-coder:7b -> qwen-coder-vllm",
+        mappings=sub("    chain: [llama-cpp-default]", "    chain: [qwen-coder-vllm]"),
+        about="a -> b -> a",
+    ),
+    dict(
+        name="cycle-three",
+        id="PRE-CFG-05",
+        message="cycle qwen-coder-vllm -> qwen2.5-coder:7b -> llama-cpp-default -> qwen-coder-vllm",
+        mappings=sub("  default:\n", "  llama-cpp-default: [qwen-coder-vllm]\n  default:\n"),
+        about="a -> b -> c -> a",
+    ),
+    dict(
+        name="self-reference",
+        id="PRE-CFG-05",
+        message="falls back to itself",
+        mappings=sub(
+            'chain: ["qwen2.5-coder:7b", "llama3.1:latest"]',
+            'chain: [qwen-coder-vllm, "llama3.1:latest"]',
+        ),
+        about="a model in its own chain",
+    ),
+    dict(
+        name="dangling-target",
+        id="PRE-CFG-05",
+        message="'llama3.2:latest' is not a model of this deployment (did you mean 'llama3.1:latest'?)",
+        mappings=sub(
+            '  default:\n    chain: ["llama3.1:latest"]',
+            '  default:\n    chain: ["llama3.2:latest"]',
+        ),
+        about="default chain names a model that does not exist",
+    ),
+    dict(
+        name="inactive-target",
+        id="PRE-CFG-05",
+        message="which is disabled, so it is not in the generated model list",
+        also=["PRE-CFG-04"],
+        mappings=lambda t: sub(
+            "exact_matches:\n",
+            "exact_matches:\n  gpt-4o-mini:\n    provider: cloud\n    rate_limit: {rpm: 10}\n",
+        )(sub("    chain: [llama-cpp-default]", "    chain: [llama-cpp-default, gpt-4o-mini]")(t)),
+        about="chain target mapped to a disabled provider",
+    ),
+    dict(
+        name="duplicate-target",
+        id="PRE-CFG-05",
+        message="is listed twice",
+        mappings=sub(
+            'chain: ["qwen2.5-coder:7b", "llama3.1:latest"]',
+            'chain: ["llama3.1:latest", "qwen2.5-coder:7b", "llama3.1:latest"]',
+        ),
+        about="the same target twice in one chain",
+    ),
+    dict(
+        name="pattern-fallback-unknown",
+        id="PRE-CFG-05",
+        message="provider 'ollma' is unknown (did you mean 'ollama'?)",
+        mappings=sub("fallback: ollama}", "fallback: ollma}"),
+        about="pattern fallback names a missing provider",
+    ),
+    dict(
+        name="provider-fallback-unknown",
+        id="PRE-CFG-05",
+        message="provider 'vlm' is unknown (did you mean 'vllm'?)",
+        providers=sub(
+            "    models: [llama-cpp-default]", "    fallback: vlm\n    models: [llama-cpp-default]"
+        ),
+        about="provider-level fallback names an unknown provider",
+    ),
+    dict(
+        name="chain-longer-than-max-fallbacks",
+        id="PRE-CFG-05",
+        message="LiteLLM tries at most max_fallbacks=1",
+        also=[],
+        mappings=lambda t: t + "generator:\n  max_fallbacks: 1\n",
+        about="chain longer than LiteLLM will try",
+    ),
+    dict(
+        name="generated-fallback-dangling",
+        id="PRE-CFG-05",
+        message="'qwen2.5-coder:14b' is not a model_name of this config",
+        also=["PRE-CFG-02"],
+        generated=sub(
+            '- qwen-coder-vllm: ["qwen2.5-coder:7b"', '- qwen-coder-vllm: ["qwen2.5-coder:14b"'
+        ),
+        about="hand edit of the router fallbacks",
+    ),
     # --- PRE-SEC-02
-    dict(name="model-without-rate-limit", id="PRE-SEC-02", message="has no rpm/tpm",
-         mappings=sub("    provider: llama_cpp_python\n    rate_limit: {tpm: 40000}\n", "    provider: llama_cpp_python\n"),
-         about="an exact match without rate_limit and no generator default"),
-    dict(name="rate-limits-not-enforced", id="PRE-SEC-02", message="lacks 'enforce_model_rate_limits'",
-         also=["PRE-CFG-02"], generated=sub("  optional_pre_call_checks: [enforce_model_rate_limits]\n", ""),
-         about="rpm/tpm present but LiteLLM would not enforce them"),
+    dict(
+        name="model-without-rate-limit",
+        id="PRE-SEC-02",
+        message="has no rpm/tpm",
+        mappings=sub(
+            "    provider: llama_cpp_python\n    rate_limit: {tpm: 40000}\n",
+            "    provider: llama_cpp_python\n",
+        ),
+        about="an exact match without rate_limit and no generator default",
+    ),
+    dict(
+        name="rate-limits-not-enforced",
+        id="PRE-SEC-02",
+        message="lacks 'enforce_model_rate_limits'",
+        also=["PRE-CFG-02"],
+        generated=sub("  optional_pre_call_checks: [enforce_model_rate_limits]\n", ""),
+        about="rpm/tpm present but LiteLLM would not enforce them",
+    ),
     # --- PRE-SEC-05 (static)
-    dict(name="literal-master-key", id="PRE-SEC-05", message="general_settings.master_key: literal value (masked",
-         also=["PRE-CFG-02"], secret=FAKE_MASTER,
-         generated=sub("master_key: os.environ/LITELLM_MASTER_KEY", "master_key: " + FAKE_MASTER + ALLOW),
-         about="master key pasted into the generated config"),
+    dict(
+        name="literal-master-key",
+        id="PRE-SEC-05",
+        message="general_settings.master_key: literal value (masked",
+        also=["PRE-CFG-02"],
+        secret=FAKE_MASTER,
+        generated=sub(
+            "master_key: os.environ/LITELLM_MASTER_KEY", "master_key: " + FAKE_MASTER + ALLOW
+        ),
+        about="master key pasted into the generated config",
+    ),
     # --- PRE-SEC-06
-    dict(name="mock-testing-switch", id="PRE-SEC-06", message="dangerously_allow_mock_testing_request_params: True is a test/debug switch",
-         also=["PRE-CFG-02"],
-         generated=lambda t: t + "  dangerously_allow_mock_testing_request_params: true\n",
-         about="the fallback-test switch left on"),
-    dict(name="mock-response", id="PRE-SEC-06", message="answers with a canned mock_response",
-         also=["PRE-CFG-02"], generated=sub("      rpm: 120\n", "      rpm: 120\n      mock_response: hello\n"),
-         about="a model that answers with a fixed text"),
+    dict(
+        name="mock-testing-switch",
+        id="PRE-SEC-06",
+        message="dangerously_allow_mock_testing_request_params: True is a test/debug switch",
+        also=["PRE-CFG-02"],
+        generated=lambda t: t + "  dangerously_allow_mock_testing_request_params: true\n",
+        about="the fallback-test switch left on",
+    ),
+    dict(
+        name="mock-response",
+        id="PRE-SEC-06",
+        message="answers with a canned mock_response",
+        also=["PRE-CFG-02"],
+        generated=sub("      rpm: 120\n", "      rpm: 120\n      mock_response: hello\n"),
+        about="a model that answers with a fixed text",
+    ),
     # --- edge cases that must pass
-    dict(name="ok-short-forms-anchors-comments", id=None, message="",
-         providers=lambda t: t.replace("providers:\n", "x-defaults: &local {type: ollama}\n", 0)
-         .replace("  ollama:\n    type: ollama\n", "  ollama:\n    <<: {type: ollama}  # merge key\n"),
-         mappings=sub('  default:\n    chain: ["llama3.1:latest"]', '  default: ["llama3.1:latest"]   # short form'),
-         about="merge keys, short chain form, bare model strings, quoted names with colons"),
-    dict(name="ok-real-world-extras", id=None, message="",
-         providers=lambda t: "metadata: {version: 3, updated: 2025-01-01}\nhealth_checks: {interval: 30}\n" + t.replace(
-             "    models: [Qwen/Qwen2.5-Coder-7B-Instruct]",
-             "    description: vLLM\n    features: [chat]\n    configuration: {tp: 1}\n    location: rack-2\n"
-             "    docs: https://example.invalid\n    notes: fast\n    hardware_requirements: {gpu: A10}\n"
-             "    service_file: vllm.service\n    api_format: openai\n    env_var: VLLM_HOST\n"
-             "    requires_api_key: false\n    cost_per_1k_tokens: 0\n    rate_limits: {rpm: 1000}\n"
-             "    gpu_memory_utilization: 0.9\n    max_model_len: 32768\n    health_endpoint: /health\n"
-             "    models:\n      - name: Qwen/Qwen2.5-Coder-7B-Instruct\n        size: 7B\n        quantization: awq\n"
-             "        specialty: code\n        tags: [code]\n        description: coder\n        options: {temperature: 0.2}\n"
-             "        pulled_at: 2025-01-01T10:00:00Z\n        context_length: 32768\n        model_size_gb: 4.5\n"
-             "        kv_cache_available_gb: 12\n"),
-         mappings=lambda t: t.replace("capabilities:\n  code:\n", "capabilities:\n  code:\n    description: code\n"
-             "    routing_strategy: priority_based\n    min_context: 8192\n    min_model_size: 7B\n"
-             "    complexity_thresholds: {high: 0.8}\n    context_thresholds: {long: 16000}\n    provider: vllm\n"
-             "    providers: [vllm, ollama]\n    notes: x\n")
-         + "load_balancing:\n  chat:\n    strategy: weighted\n    providers: [{provider: ollama, weight: 2}, vllm]\n"
-           "    parameters: {sticky: true}\n    description: spread\nrouting_rules: {long_prompt: vllm}\n"
-           "special_cases: [{when: x}]\nmetadata: {owner: me}\nnotes: [one, two]\n",
-         about="every descriptive field real files carry is accepted"),
+    dict(
+        name="ok-short-forms-anchors-comments",
+        id=None,
+        message="",
+        providers=lambda t: t.replace(
+            "providers:\n", "x-defaults: &local {type: ollama}\n", 0
+        ).replace(
+            "  ollama:\n    type: ollama\n", "  ollama:\n    <<: {type: ollama}  # merge key\n"
+        ),
+        mappings=sub(
+            '  default:\n    chain: ["llama3.1:latest"]',
+            '  default: ["llama3.1:latest"]   # short form',
+        ),
+        about="merge keys, short chain form, bare model strings, quoted names with colons",
+    ),
+    dict(
+        name="ok-real-world-extras",
+        id=None,
+        message="",
+        providers=lambda t: (
+            "metadata: {version: 3, updated: 2025-01-01}\nhealth_checks: {interval: 30}\n"
+            + t.replace(
+                "    models: [Qwen/Qwen2.5-Coder-7B-Instruct]",
+                "    description: vLLM\n    features: [chat]\n    configuration: {tp: 1}\n    location: rack-2\n"
+                "    docs: https://example.invalid\n    notes: fast\n    hardware_requirements: {gpu: A10}\n"
+                "    service_file: vllm.service\n    api_format: openai\n    env_var: VLLM_HOST\n"
+                "    requires_api_key: false\n    cost_per_1k_tokens: 0\n    rate_limits: {rpm: 1000}\n"
+                "    gpu_memory_utilization: 0.9\n    max_model_len: 32768\n    health_endpoint: /health\n"
+                "    models:\n      - name: Qwen/Qwen2.5-Coder-7B-Instruct\n        size: 7B\n        quantization: awq\n"
+                "        specialty: code\n        tags: [code]\n        description: coder\n        options: {temperature: 0.2}\n"
+                "        pulled_at: 2025-01-01T10:00:00Z\n        context_length: 32768\n        model_size_gb: 4.5\n"
+                "        kv_cache_available_gb: 12\n",
+            )
+        ),
+        mappings=lambda t: (
+            t.replace(
+                "capabilities:\n  code:\n",
+                "capabilities:\n  code:\n    description: code\n"
+                "    routing_strategy: priority_based\n    min_context: 8192\n    min_model_size: 7B\n"
+                "    complexity_thresholds: {high: 0.8}\n    context_thresholds: {long: 16000}\n    provider: vllm\n"
+                "    providers: [vllm, ollama]\n    notes: x\n",
+            )
+            + "load_balancing:\n  chat:\n    strategy: weighted\n    providers: [{provider: ollama, weight: 2}, vllm]\n"
+            "    parameters: {sticky: true}\n    description: spread\nrouting_rules: {long_prompt: vllm}\n"
+            "special_cases: [{when: x}]\nmetadata: {owner: me}\nnotes: [one, two]\n"
+        ),
+        about="every descriptive field real files carry is accepted",
+    ),
 ]
 
 
@@ -280,14 +547,20 @@ def write_case(case: dict[str, Any]) -> None:
     if "generated" in case:
         text = render(load_sources(out), version="20250101T000000Z")
         (out / "litellm-unified.yaml").write_text(case["generated"](text), encoding="utf-8")
-    expect = {"id": case["id"], "message": case["message"], "also": case.get("also", []),
-              "about": case["about"]}
+    expect = {
+        "id": case["id"],
+        "message": case["message"],
+        "also": case.get("also", []),
+        "about": case["about"],
+    }
     if "secret" in case:
         expect["never_shows"] = case["secret"]
     (out / "expect.yaml").write_text(
         yaml.safe_dump(expect, sort_keys=False, allow_unicode=True, width=1000)
         .replace("never_shows: ", "never_shows: ")
-        .rstrip("\n") + ("" if "secret" not in case else ALLOW) + "\n",
+        .rstrip("\n")
+        + ("" if "secret" not in case else ALLOW)
+        + "\n",
         encoding="utf-8",
     )
 

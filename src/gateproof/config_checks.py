@@ -7,7 +7,7 @@ them over ``fixtures/configs``. Each finding names ``file:line`` and what to do.
 from __future__ import annotations
 
 import re
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -80,8 +80,7 @@ def drift_findings(config_dir: Path) -> list[str]:
     target = config_dir / GENERATED_FILE
     return [
         f"{target}:1: differs from what providers.yaml + model-mappings.yaml generate (stale or "
-        f"edited by hand); regenerate with `gateproof generate --config-dir {config_dir}`\n"
-        + diff
+        f"edited by hand); regenerate with `gateproof generate --config-dir {config_dir}`\n" + diff
     ]
 
 
@@ -115,11 +114,14 @@ def registry_findings(sources: Sources) -> list[str]:
         for index, model in enumerate(names):
             if model in names[:index]:
                 path = [*base, "models", index]
-                out.append(f"{sources.where(PROVIDERS_FILE, path)}: {dotted(path)}: "
-                           f"model {model!r} listed twice")
+                out.append(
+                    f"{sources.where(PROVIDERS_FILE, path)}: {dotted(path)}: "
+                    f"model {model!r} listed twice"
+                )
         if provider.type in ("openai", "anthropic") and provider.api_key is None:
-            out.append(f"{where}: providers.{name}: type {provider.type} needs "
-                       "api_key: os.environ/NAME")
+            out.append(
+                f"{where}: providers.{name}: type {provider.type} needs api_key: os.environ/NAME"
+            )
     return out
 
 
@@ -133,33 +135,40 @@ def mapping_findings(sources: Sources) -> list[str]:
     for pname, provider in sources.active_providers().items():
         for index, model in enumerate(provider.models):
             if (pname, model.name) not in served:
-                path = ["providers", pname, "models", index]
+                model_path: list[Hashable] = ["providers", pname, "models", index]
                 out.append(
-                    f"{sources.where(PROVIDERS_FILE, path)}: {dotted(path)}: model "
+                    f"{sources.where(PROVIDERS_FILE, model_path)}: {dotted(model_path)}: model "
                     f"{model.name!r} of active provider {pname!r} has no exact match; add it "
                     f"to exact_matches in {MAPPINGS_FILE}"
                 )
     for name, match in matches.items():
         path: list[Hashable] = ["exact_matches", name, "provider"]
         label = f"{sources.where(MAPPINGS_FILE, path)}: {dotted(path)}"
-        provider = providers.get(match.provider)
-        if provider is None:
-            out.append(f"{label}: unknown provider {match.provider!r}"
-                       f"{did_you_mean(match.provider, providers)}")
-        elif not provider.active:
-            out.append(f"{label}: provider {match.provider!r} is {provider.status}; map the "
-                       "model to an active provider or remove the mapping")
-        elif (match.backend_model or name) not in provider.model_names():
+        target = providers.get(match.provider)
+        if target is None:
+            out.append(
+                f"{label}: unknown provider {match.provider!r}"
+                f"{did_you_mean(match.provider, providers)}"
+            )
+        elif not target.active:
+            out.append(
+                f"{label}: provider {match.provider!r} is {target.status}; map the "
+                "model to an active provider or remove the mapping"
+            )
+        elif (match.backend_model or name) not in target.model_names():
             field = "backend_model" if match.backend_model else "name"
-            out.append(f"{label}: provider {match.provider!r} does not list model "
-                       f"{match.backend_model or name!r} ({field}); add it to its models in "
-                       f"{PROVIDERS_FILE}{did_you_mean(match.backend_model or name, provider.model_names())}")
+            backend = match.backend_model or name
+            hint = did_you_mean(backend, target.model_names())
+            out.append(
+                f"{label}: provider {match.provider!r} does not list model {backend!r} "
+                f"({field}); add it to its models in {PROVIDERS_FILE}{hint}"
+            )
     out += _pattern_findings(sources)
     out += _capability_findings(sources)
     return out
 
 
-def _provider_ref(sources: Sources, name: str, path: list[Hashable]) -> str | None:
+def _provider_ref(sources: Sources, name: str, path: Sequence[Hashable]) -> str | None:
     provider = sources.providers.get(name)
     label = f"{sources.where(MAPPINGS_FILE, path)}: {dotted(path)}"
     if provider is None:
@@ -176,8 +185,10 @@ def _pattern_findings(sources: Sources) -> list[str]:
             re.compile(pattern.pattern)
         except re.error as exc:
             path = ["patterns", index, "pattern"]
-            out.append(f"{sources.where(MAPPINGS_FILE, path)}: {dotted(path)}: "
-                       f"{pattern.pattern!r} is not a valid regex: {exc}")
+            out.append(
+                f"{sources.where(MAPPINGS_FILE, path)}: {dotted(path)}: "
+                f"{pattern.pattern!r} is not a valid regex: {exc}"
+            )
         problem = _provider_ref(sources, pattern.provider, ["patterns", index, "provider"])
         out += [problem] if problem else []
     return out
@@ -190,9 +201,13 @@ def _capability_findings(sources: Sources) -> list[str]:
         for index, model in enumerate(cap.preferred_models):
             path: list[Hashable] = ["capabilities", name, "preferred_models", index]
             if model not in routable:
-                out.append(f"{sources.where(MAPPINGS_FILE, path)}: {dotted(path)}: "
-                           f"{routing.model_problem(sources, model)}")
-        refs = ([(cap.provider, ["capabilities", name, "provider"])] if cap.provider else [])
+                out.append(
+                    f"{sources.where(MAPPINGS_FILE, path)}: {dotted(path)}: "
+                    f"{routing.model_problem(sources, model)}"
+                )
+        refs: list[tuple[str, list[Hashable]]] = []
+        if cap.provider:
+            refs.append((cap.provider, ["capabilities", name, "provider"]))
         refs += [(p, ["capabilities", name, "providers", i]) for i, p in enumerate(cap.providers)]
         for provider, ref_path in refs:
             problem = _provider_ref(sources, provider, ref_path)
@@ -282,14 +297,18 @@ def switch_findings(config: LiteLLMConfig, doc: YamlDoc) -> list[str]:
     out = []
     for section, key, bad in TEST_SWITCHES:
         if getattr(getattr(config, section), key) == bad:
-            path = [section, key]
-            out.append(f"{doc.where(path)}: {dotted(path)}: {bad!r} is a test/debug switch; "
-                       "remove it for production (or waive it for staging)")
+            path: list[Hashable] = [section, key]
+            out.append(
+                f"{doc.where(path)}: {dotted(path)}: {bad!r} is a test/debug switch; "
+                "remove it for production (or waive it for staging)"
+            )
     for index, entry in enumerate(config.model_list):
         if entry.litellm_params.mock_response is not None:
             path = ["model_list", index, "litellm_params", "mock_response"]
-            out.append(f"{doc.where(path)}: {dotted(path)}: model {entry.model_name!r} answers "
-                       "with a canned mock_response; remove it")
+            out.append(
+                f"{doc.where(path)}: {dotted(path)}: model {entry.model_name!r} answers "
+                "with a canned mock_response; remove it"
+            )
     for name, value in config.environment_variables.items():
         if DANGEROUS_ENV.search(name) and value.lower() not in ("", "false", "0", "info"):
             path = ["environment_variables", name]

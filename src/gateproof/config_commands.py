@@ -22,11 +22,16 @@ DEFAULT_SETTINGS = Path("config/gateproof.yaml")
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--config-dir", "--gateproof-config-dir", dest="config_dir", metavar="DIR",
+        "--config-dir",
+        "--gateproof-config-dir",
+        dest="config_dir",
+        metavar="DIR",
         help="source-of-truth directory (default: config_dir of the settings, else config/)",
     )
     parser.add_argument(
-        "--gateproof-config", dest="settings_file", metavar="FILE",
+        "--gateproof-config",
+        dest="settings_file",
+        metavar="FILE",
         help="settings file (default config/gateproof.yaml when it exists)",
     )
 
@@ -37,12 +42,21 @@ def register(subparsers: Any) -> None:
     )
     _common(gen)
     mode = gen.add_mutually_exclusive_group()
-    mode.add_argument("--check", action="store_true",
-                      help="write nothing; exit 1 with a diff when the committed file is stale")
-    mode.add_argument("--list-backups", action="store_true",
-                      help="list the kept versions, newest first")
-    gen.add_argument("--keep", type=int, default=history.DEFAULT_KEEP, metavar="N",
-                     help=f"versions to keep (default {history.DEFAULT_KEEP})")
+    mode.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 with a diff when the committed file is stale",
+    )
+    mode.add_argument(
+        "--list-backups", action="store_true", help="list the kept versions, newest first"
+    )
+    gen.add_argument(
+        "--keep",
+        type=int,
+        default=history.DEFAULT_KEEP,
+        metavar="N",
+        help=f"versions to keep (default {history.DEFAULT_KEEP})",
+    )
     gen.set_defaults(func=cmd_generate)
 
     bak = subparsers.add_parser(
@@ -50,8 +64,9 @@ def register(subparsers: Any) -> None:
     )
     _common(bak)
     bak.add_argument("--backups-dir", metavar="DIR", help="default: paths.backups of the settings")
-    bak.add_argument("--deployed-config", metavar="FILE",
-                     help="default: gateway.deployed_config of the settings")
+    bak.add_argument(
+        "--deployed-config", metavar="FILE", help="default: gateway.deployed_config of the settings"
+    )
     bak.set_defaults(func=cmd_backup)
 
     rbk = subparsers.add_parser(
@@ -59,8 +74,11 @@ def register(subparsers: Any) -> None:
     )
     _common(rbk)
     rbk.add_argument("version", metavar="VERSION", help="see `gateproof generate --list-backups`")
-    rbk.add_argument("--deploy-path", metavar="FILE",
-                     help="also restore this deployed copy (default: gateway.deployed_config)")
+    rbk.add_argument(
+        "--deploy-path",
+        metavar="FILE",
+        help="also restore this deployed copy (default: gateway.deployed_config)",
+    )
     rbk.add_argument("--keep", type=int, default=history.DEFAULT_KEEP, metavar="N")
     rbk.set_defaults(func=cmd_rollback)
 
@@ -102,8 +120,11 @@ def cmd_generate(args: argparse.Namespace) -> int:
             diff = check(config_dir)
             if diff:
                 sys.stdout.write(diff)
-                print(f"\nstale: {config_dir}/litellm-unified.yaml differs from its sources; "
-                      f"run `gateproof generate --config-dir {config_dir}`", file=sys.stderr)
+                print(
+                    f"\nstale: {config_dir}/litellm-unified.yaml differs from its sources; "
+                    f"run `gateproof generate --config-dir {config_dir}`",
+                    file=sys.stderr,
+                )
                 return 1
             print(f"up to date: {config_dir}/litellm-unified.yaml matches its sources")
             return 0
@@ -111,7 +132,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
             print("gateproof: --keep must be at least 1", file=sys.stderr)
             return 2
         result = generate(config_dir, keep=args.keep)
-    except Exception as exc:  # noqa: BLE001  (never a traceback for operators)
+    except Exception as exc:
         return _fail(exc)
     if not result.changed:
         print(f"up to date: {result.path} (version {result.version})")
@@ -130,8 +151,7 @@ def _list(config_dir: Path) -> int:
     print(f"{'VERSION':<22} {'CREATED (UTC)':<26} {'KIND':<26} SHA256")
     for entry in entries:
         mark = " (current)" if entry.version == hist.current else ""
-        print(f"{entry.version:<22} {entry.created:<26} {entry.kind:<26} "
-              f"{entry.sha256[:12]}{mark}")
+        print(f"{entry.version:<22} {entry.created:<26} {entry.kind:<26} {entry.sha256[:12]}{mark}")
     return 0
 
 
@@ -139,12 +159,14 @@ def cmd_backup(args: argparse.Namespace) -> int:
     try:
         settings = _settings(args)
         config_dir = _config_dir(args, settings)
-        backups = Path(args.backups_dir) if args.backups_dir else (
-            Path(settings.paths.backups) if settings is not None else Path("backups")
+        backups = (
+            Path(args.backups_dir)
+            if args.backups_dir
+            else (Path(settings.paths.backups) if settings is not None else Path("backups"))
         )
         deployed = Path(args.deployed_config) if args.deployed_config else _deployed(settings)
         path = make_backup(config_dir, backups, deployed)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return _fail(exc)
     print(f"backup written: {path} (manifest {path / 'manifest.json'})")
     return 0
@@ -162,13 +184,18 @@ def cmd_rollback(args: argparse.Namespace) -> int:
         config_dir = _config_dir(args, settings)
         deploy = Path(args.deploy_path) if args.deploy_path else _deployed(settings)
         result = rollback(config_dir, args.version, deploy_path=deploy, keep=max(args.keep, 1))
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return _fail(exc)
     print(f"restored {result.path} to version {result.version}")
     if result.before_rollback:
         print(f"  the replaced file is kept as version {result.before_rollback}")
     if result.deployed is not None:
-        print(f"  deployed copy {result.deployed} restored too"
-              + (f" (old one kept as {result.deployed_before_rollback})"
-                 if result.deployed_before_rollback else ""))
+        print(
+            f"  deployed copy {result.deployed} restored too"
+            + (
+                f" (old one kept as {result.deployed_before_rollback})"
+                if result.deployed_before_rollback
+                else ""
+            )
+        )
     return 0

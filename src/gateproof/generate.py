@@ -191,7 +191,13 @@ def generate(
         preserved = hist.preserve(old, kind="pre-generate", now=now)
     version = hist.new_version(now)
     text = render(sources, version)
-    hist.commit(target, text.encode("utf-8"), version, kind="generate",
-                sources_sha256=sources.sha256, now=now)
+    hist.commit(
+        target,
+        text.encode("utf-8"),
+        version,
+        kind="generate",
+        sources_sha256=sources.sha256,
+        now=now,
+    )
     hist.prune(keep)
     return GenerateResult(target, version, changed=True, preserved=preserved)

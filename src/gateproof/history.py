@@ -120,8 +120,9 @@ class History:
             version = f"{base}-{n}"
         return version
 
-    def _add(self, data: bytes, version: str, kind: str, sources_sha256: str | None,
-             now: datetime | None) -> Entry:
+    def _add(
+        self, data: bytes, version: str, kind: str, sources_sha256: str | None, now: datetime | None
+    ) -> Entry:
         entry = Entry(
             version=version,
             created=_utc(now).isoformat(timespec="seconds"),
@@ -149,8 +150,15 @@ class History:
         self._save()
         return entry.version
 
-    def commit(self, target: Path, data: bytes, version: str, kind: str,
-               sources_sha256: str | None, now: datetime | None = None) -> None:
+    def commit(
+        self,
+        target: Path,
+        data: bytes,
+        version: str,
+        kind: str,
+        sources_sha256: str | None,
+        now: datetime | None = None,
+    ) -> None:
         """Keep a copy of ``data`` as ``version``, then put it live and record it current."""
         entry = self._add(data, version, kind, sources_sha256, now)
         try:
@@ -187,9 +195,7 @@ class History:
         entry = next((e for e in self.entries if e.version == version), None)
         if entry is None:
             listed = ", ".join(e.version for e in self.newest_first()) or "none"
-            raise RollbackError(
-                f"unknown version {version!r}; available (newest first): {listed}"
-            )
+            raise RollbackError(f"unknown version {version!r}; available (newest first): {listed}")
         try:
             data = (self.dir / entry.file).read_bytes()
         except OSError as exc:
@@ -239,8 +245,13 @@ def rollback(
     previous = hist.current
     hist.record["current"] = version
     hist._event(
-        {"action": "rollback", "version": version, "from": previous, "before_rollback": before,
-         "deployed": str(deploy_path) if deploy_path else None},
+        {
+            "action": "rollback",
+            "version": version,
+            "from": previous,
+            "before_rollback": before,
+            "deployed": str(deploy_path) if deploy_path else None,
+        },
         now,
     )
     hist._save()

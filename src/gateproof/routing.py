@@ -89,7 +89,7 @@ def find_cycles(graph: dict[str, list[str]]) -> list[list[str]]:
             stack[-1] = (node, next_index + 1)
             target = targets[next_index]
             if state.get(target) == 1:
-                cycle = path[path.index(target) :] + [target]
+                cycle = [*path[path.index(target) :], target]
                 key = frozenset(cycle)
                 if key not in seen_sets and len(cycle) > 2:
                     seen_sets.add(key)
@@ -242,9 +242,7 @@ class Coverage:
 
     @property
     def covered(self) -> int:
-        return sum(
-            sum(part.values()) for part in (self.models, self.providers, self.chains)
-        )
+        return sum(sum(part.values()) for part in (self.models, self.providers, self.chains))
 
     @property
     def ratio(self) -> float:
@@ -253,8 +251,11 @@ class Coverage:
     def missing(self) -> list[str]:
         return [
             f"{kind} {name}"
-            for kind, part in (("model", self.models), ("provider", self.providers),
-                               ("chain", self.chains))
+            for kind, part in (
+                ("model", self.models),
+                ("provider", self.providers),
+                ("chain", self.chains),
+            )
             for name, hit in part.items()
             if not hit
         ]

@@ -75,8 +75,15 @@ def repo_root(path: Path) -> Path:
 def _blob_versions(repo: Path) -> Iterator[tuple[str, str, str]]:
     """(commit, path, blob) for every file version added or changed, oldest commit first."""
     log = _git(
-        repo, "log", "--all", "--reverse", "--no-renames", "--raw", "--no-abbrev",
-        "--diff-merges=first-parent", "--format=@@@%H",
+        repo,
+        "log",
+        "--all",
+        "--reverse",
+        "--no-renames",
+        "--raw",
+        "--no-abbrev",
+        "--diff-merges=first-parent",
+        "--format=@@@%H",
     ).decode("utf-8", "replace")
     commit = ""
     for line in log.splitlines():

@@ -69,7 +69,7 @@ def passthrough_args(args: Sequence[str]) -> list[str]:
         arg = args[index]
         takes_value = "=" not in arg and index + 1 < len(args)
         value_next = takes_value and not args[index + 1].startswith("-")
-        if arg.startswith("--gateproof-") and not arg.split("=")[0] in _DROP:
+        if arg.startswith("--gateproof-") and arg.split("=")[0] not in _DROP:
             out.append(arg)
             if value_next:
                 out.append(args[index + 1])
@@ -84,16 +84,38 @@ def collect_suite(
 ) -> list[str]:
     """Node ids of the acceptance suite, collected (not run) in a child pytest."""
     env = {k: v for k, v in os.environ.items() if k != "GATEPROOF_RECORD"}
-    cmd = [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
-           "--rootdir", str(rootdir), *[str(rootdir / d) for d in suite_dirs], *options]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "--collect-only",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "--rootdir",
+        str(rootdir),
+        *[str(rootdir / d) for d in suite_dirs],
+        *options,
+    ]
     try:
-        done = subprocess.run(cmd, cwd=rootdir, env=env, capture_output=True, text=True,
-                              timeout=timeout_s, check=False)
+        done = subprocess.run(
+            cmd,
+            cwd=rootdir,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+            check=False,
+        )
     except subprocess.TimeoutExpired:
-        raise ProbeError(f"collecting the suite took over {timeout_s:g} s",
-                         target=" ".join(cmd)) from None
+        raise ProbeError(
+            f"collecting the suite took over {timeout_s:g} s", target=" ".join(cmd)
+        ) from None
     if done.returncode not in (0, 5):  # 5: nothing collected
         tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])
-        raise ProbeError(f"collecting the suite failed (exit {done.returncode}):\n{tail}",
-                         target=" ".join(cmd), hint="run the command above to see why")
+        raise ProbeError(
+            f"collecting the suite failed (exit {done.returncode}):\n{tail}",
+            target=" ".join(cmd),
+            hint="run the command above to see why",
+        )
     return [line.strip() for line in done.stdout.splitlines() if "::" in line]

@@ -14,9 +14,7 @@ from typing import Any
 from yaml.resolver import Resolver
 
 _PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_./-]*$")
-_RESOLVERS: dict[str | None, list[tuple[str, re.Pattern[str]]]] = (
-    Resolver.yaml_implicit_resolvers  # type: ignore[attr-defined]
-)
+_RESOLVERS: dict[str | None, list[tuple[str, re.Pattern[str]]]] = Resolver.yaml_implicit_resolvers
 
 
 def scalar(value: Any) -> str:

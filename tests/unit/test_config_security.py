@@ -18,8 +18,9 @@ def _generated(config_dir: Path) -> tuple[LiteLLMConfig, YamlDoc]:
     try:
         return config_checks.generated(config_dir)
     except ConfigError as exc:
-        pytest.fail(f"cannot check: the generated config does not load (PRE-CFG-01):\n{exc}",
-                    pytrace=False)
+        pytest.fail(
+            f"cannot check: the generated config does not load (PRE-CFG-01):\n{exc}", pytrace=False
+        )
 
 
 def _assert_none(item: str, what: str, findings: list[str]) -> None:

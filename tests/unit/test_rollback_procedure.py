@@ -27,7 +27,7 @@ def _change_a_source(scratch: Path) -> None:
     """Raise the first rpm (or add a new generator default) so the output really changes."""
     path = scratch / MAPPINGS_FILE
     text = path.read_text(encoding="utf-8")
-    changed, count = re.subn(r"rpm: (\d+)", lambda m: f"rpm: {int(m.group(1)) + 1}", text, 1)
+    changed, count = re.subn(r"rpm: (\d+)", lambda m: f"rpm: {int(m.group(1)) + 1}", text, count=1)
     if not count:
         changed = text + "\n# rollback drill\n"
     path.write_text(changed, encoding="utf-8")

@@ -37,7 +37,9 @@ def check_secret_ref(value: str | None) -> str | None:
 def check_http_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError("expected an http:// or https:// URL with a host, e.g. http://127.0.0.1:11434")
+        raise ValueError(
+            "expected an http:// or https:// URL with a host, e.g. http://127.0.0.1:11434"
+        )
     try:
         parts.port  # noqa: B018  (raises on a bad port)
     except ValueError:

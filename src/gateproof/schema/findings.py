@@ -55,10 +55,9 @@ def _data_path(data: Any, loc: Sequence[Hashable]) -> list[Hashable]:
     node = data
     for index, step in enumerate(loc):
         last = index == len(loc) - 1
-        if isinstance(node, dict) and step in node:
-            path.append(step)
-            node = node[step]
-        elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+        in_dict = isinstance(node, dict) and step in node
+        in_list = isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node)
+        if in_dict or in_list:
             path.append(step)
             node = node[step]
         elif last and step != "[key]" and not isinstance(node, (list, str)):
@@ -80,7 +79,9 @@ def _message(err: Any, path: Sequence[Hashable], root: type[BaseModel]) -> str:
     if not isinstance(value, (dict, list)) and not _SECRETISH.search(field):
         shown = f"; got {value!r:.80}"
     hint = ""
-    if kind in ("literal_error", "enum") and isinstance(value, str):
+    if isinstance(value, bool) and kind in ("literal_error", "string_type", "enum"):
+        hint = " (YAML reads unquoted yes/no/on/off/true/false as a boolean: quote the value)"
+    elif kind in ("literal_error", "enum") and isinstance(value, str):
         choices = _QUOTED.findall(str(err.get("ctx", {}).get("expected", "")))
         hint = did_you_mean(value, choices)
     return f"{msg}{shown}{hint}"

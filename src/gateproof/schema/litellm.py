@@ -50,13 +50,13 @@ class RouterSettings(Strict):
     allowed_fails: int | None = Field(None, ge=0)
     cooldown_time: float | None = Field(None, ge=0)
     max_fallbacks: int | None = Field(None, ge=0)
-    fallbacks: list[dict[str, list[str]]] = []
-    default_fallbacks: list[str] = []
-    context_window_fallbacks: list[dict[str, list[str]]] = []
-    content_policy_fallbacks: list[dict[str, list[str]]] = []
-    optional_pre_call_checks: list[str] = []
+    fallbacks: list[dict[str, list[str]]] = Field(default_factory=list)
+    default_fallbacks: list[str] = Field(default_factory=list)
+    context_window_fallbacks: list[dict[str, list[str]]] = Field(default_factory=list)
+    content_policy_fallbacks: list[dict[str, list[str]]] = Field(default_factory=list)
+    optional_pre_call_checks: list[str] = Field(default_factory=list)
     enable_pre_call_checks: bool | None = None
-    model_group_alias: dict[str, Any] = {}
+    model_group_alias: dict[str, Any] = Field(default_factory=dict)
     redis_host: str | None = None
     redis_port: str | int | None = None
     redis_password: str | None = None
@@ -82,10 +82,10 @@ class CacheParams(Strict):
 class LiteLLMSettings(Strict):
     cache: bool | None = None
     cache_params: CacheParams | None = None
-    callbacks: list[str] = []
-    success_callback: list[str] = []
-    failure_callback: list[str] = []
-    service_callback: list[str] = []
+    callbacks: list[str] = Field(default_factory=list)
+    success_callback: list[str] = Field(default_factory=list)
+    failure_callback: list[str] = Field(default_factory=list)
+    service_callback: list[str] = Field(default_factory=list)
     drop_params: bool | None = None
     set_verbose: bool | None = None
     json_logs: bool | None = None
@@ -129,4 +129,4 @@ class LiteLLMConfig(Strict):
     router_settings: RouterSettings = RouterSettings()
     litellm_settings: LiteLLMSettings = LiteLLMSettings()
     general_settings: GeneralSettings = GeneralSettings()
-    environment_variables: dict[str, str] = {}
+    environment_variables: dict[str, str] = Field(default_factory=dict)

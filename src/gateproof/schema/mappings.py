@@ -42,11 +42,11 @@ class Pattern(Strict):
 
 class Capability(Strict):
     description: str | None = None
-    preferred_models: list[str] = []
+    preferred_models: list[str] = Field(default_factory=list)
     routing_strategy: str | None = None
-    fallback: list[str] = []  # model names
+    fallback: list[str] = Field(default_factory=list)  # model names
     provider: str | None = None
-    providers: list[str] = []
+    providers: list[str] = Field(default_factory=list)
     min_context: int | None = Field(None, gt=0)
     min_model_size: Any = None
     complexity_thresholds: Any = None
@@ -70,7 +70,7 @@ class WeightedProvider(Strict):
 
 class LoadBalancing(Strict):
     strategy: str | None = None
-    providers: list[WeightedProvider] = []
+    providers: list[WeightedProvider] = Field(default_factory=list)
     parameters: Any = None
     description: str | None = None
 
@@ -101,11 +101,11 @@ class Generator(Strict):
 
 
 class MappingsFile(Strict):
-    exact_matches: dict[Name, ExactMatch] = {}
-    patterns: list[Pattern] = []
-    capabilities: dict[Name, Capability] = {}
-    fallback_chains: dict[Name, Chain] = {}
-    load_balancing: dict[str, LoadBalancing] = {}
+    exact_matches: dict[Name, ExactMatch] = Field(default_factory=dict)
+    patterns: list[Pattern] = Field(default_factory=list)
+    capabilities: dict[Name, Capability] = Field(default_factory=dict)
+    fallback_chains: dict[Name, Chain] = Field(default_factory=dict)
+    load_balancing: dict[str, LoadBalancing] = Field(default_factory=dict)
     routing_rules: Any = None
     special_cases: Any = None
     metadata: Any = None

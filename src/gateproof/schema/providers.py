@@ -29,7 +29,7 @@ class ModelSpec(Strict):
 
     name: str = Field(min_length=1)
     context_length: int | None = Field(None, gt=0)
-    tags: list[str] = []
+    tags: list[str] = Field(default_factory=list)
     description: str | None = None
     size: Any = None
     quantization: Any = None
@@ -47,7 +47,7 @@ class Provider(Strict):
     description: str | None = None
     health_endpoint_: str | None = Field(None, alias="health_endpoint")
     api_key: str | None = None
-    models: list[ModelSpec] = []
+    models: list[ModelSpec] = Field(default_factory=list)
     fallback: str | None = None  # another provider's name
     # Descriptive fields that real registries carry; kept, not interpreted.
     features: Any = None

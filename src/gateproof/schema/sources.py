@@ -71,8 +71,9 @@ class Sources:
             if provider is None or provider.base_url is None:
                 continue
             limit = match.rate_limit or default_limit
-            routed[public] = _route(public, match, provider, limit.rpm if limit else None,
-                                    limit.tpm if limit else None)
+            routed[public] = _route(
+                public, match, provider, limit.rpm if limit else None, limit.tpm if limit else None
+            )
         return routed
 
     def routable_models(self) -> dict[str, RoutedModel]:

@@ -30,9 +30,7 @@ from gateproof.errors import ConfigError
 MAX_SOURCE_BYTES = 8 * 1024 * 1024  # a hand-kept source past 8 MiB is a mistake, not a config
 MAX_DEPTH = 64
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_RESOLVERS: dict[str | None, list[tuple[str, re.Pattern[str]]]] = (
-    Resolver.yaml_implicit_resolvers  # type: ignore[attr-defined]
-)
+_RESOLVERS: dict[str | None, list[tuple[str, re.Pattern[str]]]] = Resolver.yaml_implicit_resolvers
 _STR = "tag:yaml.org,2002:str"
 _MERGE = "tag:yaml.org,2002:merge"
 _TAGGED = {
@@ -44,6 +42,7 @@ _TAGGED = {
     _STR,
 }
 _constructor = SafeConstructor()
+_VALUE_EVENTS = (yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent, yaml.AliasEvent)
 
 PathKey = tuple[Hashable, ...]
 
@@ -86,7 +85,7 @@ class YamlDoc:
             if key not in own[1]:
                 continue  # e.g. a pydantic union tag inside the location: skip it
             line = own[1][key]
-            node = node[key]  # type: ignore[index]
+            node = node[key]
         return line
 
     def where(self, path: Sequence[Hashable]) -> str:
@@ -161,12 +160,10 @@ class _Builder:
                 if isinstance(event, yaml.DocumentStartEvent):
                     documents += 1
                     if documents > 1:
-                        line = event.start_mark.line + 1
+                        line = _line(event)
                         self.findings.append(f"{self.name}:{line}: more than one YAML document")
                         return
-                elif isinstance(event, (yaml.ScalarEvent, yaml.MappingStartEvent)) or isinstance(
-                    event, (yaml.SequenceStartEvent, yaml.AliasEvent)
-                ):
+                elif isinstance(event, _VALUE_EVENTS):
                     self.doc.data = self._value(loader, event, depth=0)
         finally:
             loader.dispose()
@@ -303,6 +300,11 @@ class _Builder:
     def _close(self, event: Any) -> None:
         if event.anchor:
             self.open_anchors.discard(event.anchor)
+
+
+def _line(event: Any) -> int:
+    mark = getattr(event, "start_mark", None)
+    return int(mark.line) + 1 if mark is not None else 1
 
 
 class _MergeKey:
