@@ -1,0 +1,160 @@
+"""PRE-SEC-01 CORS, PRE-SEC-03 authentication per exposure mode, PRE-SEC-04 Redis password.
+
+LiteLLM reads its CORS origins only from its environment (``LITELLM_CORS_ORIGINS``), so the
+settings say what the gateway runs with and the live preflight shows what it really does.
+A wrong key gets 400 "No connected db." from LiteLLM without a database: refused all the same.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from gateproof.probes import hosts, redis_probe
+from gateproof.probes.gateway import GatewayProbe
+from gateproof.settings import SECRET_REF, Settings
+
+FOREIGN_ORIGIN = "https://gateproof-foreign-origin.invalid"
+REFUSED = (400, 401, 403)
+
+
+@pytest.mark.predeploy
+@pytest.mark.checklist("PRE-SEC-01")
+def test_cors_settings_hold_no_wildcard(gateproof_settings: Settings, check: Any) -> None:
+    gateway = gateproof_settings.gateway
+    if gateway is None:
+        pytest.skip("N/A: the gateway is not part of this deployment (gateway.url is not set)")
+    origins = gateway.cors_origins
+    wild = [o for o in origins if o.strip() in ("*", "null") or "*" in o]
+    if not origins or wild:
+        check.fail(
+            "CORS origins allow any site" if wild else "no CORS origins are set",
+            target="gateway.cors_origins (LITELLM_CORS_ORIGINS of the gateway)",
+            expected="an explicit list of trusted origins, no '*'",
+            actual=f"{origins}"
+            + ("" if origins else " (LiteLLM then answers any origin with '*')"),
+            reproduce="grep -n cors_origins <settings file>; "
+            "tr '\\0' '\\n' < /proc/<gateway pid>/environ | grep LITELLM_CORS",
+        )
+
+
+@pytest.mark.predeploy
+@pytest.mark.checklist("PRE-SEC-01")
+def test_cors_preflight_refuses_foreign_origin(gateway: GatewayProbe, check: Any) -> None:
+    exchange = check.see(gateway.preflight(FOREIGN_ORIGIN))
+    allowed = exchange.header("access-control-allow-origin")
+    if allowed is not None and allowed.strip() in ("*", FOREIGN_ORIGIN):
+        check.fail(
+            f"the gateway allows cross-site requests from a foreign origin ({allowed!r})",
+            target=f"{gateway.url}/v1/chat/completions (from gateway.url), OPTIONS preflight",
+            expected=f"Origin {FOREIGN_ORIGIN} refused (no access-control-allow-origin)",
+            actual=f"status {exchange.status}, access-control-allow-origin: {allowed}",
+            details=[("fix", "set LITELLM_CORS_ORIGINS in the gateway's environment")],
+            exchange=exchange,
+        )
+
+
+@pytest.mark.predeploy
+@pytest.mark.checklist("PRE-SEC-03")
+def test_shared_gateway_refuses_missing_and_wrong_keys(
+    gateway: GatewayProbe, gateproof_settings: Settings, generated: Any, check: Any
+) -> None:
+    if gateproof_settings.deployment.exposure != "shared":
+        pytest.skip("N/A: deployment.exposure is local; the loopback check applies instead")
+    assert gateproof_settings.gateway is not None
+    ref = gateproof_settings.gateway.master_key
+    config_ref = generated.general_settings.master_key
+    if not ref or not config_ref or not SECRET_REF.match(str(config_ref)):
+        check.fail(
+            "a shared gateway without a master key reference",
+            target="gateway.master_key (settings) and general_settings.master_key (generated)",
+            expected="both set, the config one as os.environ/NAME",
+            actual=f"settings: {_shown(ref)}; config: {_shown(config_ref)}",
+        )
+    missing, wrong = gateway.without_key(), gateway.with_wrong_key()
+    check.see(missing)
+    check.see(wrong)
+    for exchange, what, expected in ((missing, "no key", "401"), (wrong, "a wrong key", "400/401")):
+        if exchange.status not in REFUSED:
+            check.fail(
+                f"the gateway answered a request with {what}",
+                target=f"{exchange.url} (from gateway.url)",
+                expected=f"refused ({expected})",
+                actual=f"status {exchange.status}",
+                exchange=exchange,
+            )
+
+
+@pytest.mark.predeploy
+@pytest.mark.checklist("PRE-SEC-03")
+def test_local_gateway_listens_on_loopback_only(
+    gateway_host: Any, gateproof_settings: Settings, check: Any
+) -> None:
+    if gateproof_settings.deployment.exposure != "local":
+        pytest.skip("N/A: deployment.exposure is shared; the key checks apply instead")
+    assert gateproof_settings.gateway is not None
+    port = _port(gateproof_settings.gateway.url)
+    listening = hosts.listeners(gateway_host, port)
+    exposed = [s for s in listening if not s.loopback_only]
+    if not listening or exposed:
+        shown = ", ".join(f"{s.address}:{s.port}" for s in listening) or "nothing"
+        check.fail(
+            f"gateway port {port} is reachable beyond this host"
+            if exposed
+            else f"nothing listens on gateway port {port}",
+            target=f"{hosts.host_name(gateway_host)} port {port} (from gateway.url); "
+            "deployment.exposure is local",
+            expected="listening on loopback only (127.0.0.1 or ::1)",
+            actual=f"listening on {shown}",
+            details=[("fix", "start the gateway with --host 127.0.0.1")] if exposed else [],
+            reproduce=f"ss -ltnp 'sport = :{port}'",
+        )
+
+
+def _shown(value: object) -> str:
+    """A secret reference as it is; a literal value never (it may be the secret)."""
+    if not value:
+        return "unset"
+    return str(value) if SECRET_REF.match(str(value)) else "a literal value (not shown)"
+
+
+def _port(url: str) -> int:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return parts.port or (443 if parts.scheme == "https" else 80)
+
+
+@pytest.mark.predeploy
+@pytest.mark.checklist("PRE-SEC-04")
+def test_redis_password_set_and_enforced(
+    gateproof_settings: Settings, generated: Any, check: Any
+) -> None:
+    from gateproof.fixtures import not_applicable
+
+    if gateproof_settings.redis is None:
+        not_applicable("Redis", "redis.host")
+    cache = generated.litellm_settings.cache_params
+    config_ref = cache.password if cache is not None else None
+    if not gateproof_settings.redis.password or (
+        cache is not None and not (config_ref and SECRET_REF.match(str(config_ref)))
+    ):
+        check.fail(
+            "the Redis cache has no password reference",
+            target="redis.password (settings), litellm_settings.cache_params.password (config)",
+            expected="both set as os.environ/NAME",
+            actual=f"settings: {_shown(gateproof_settings.redis.password)}; "
+            f"config: {_shown(config_ref)}",
+        )
+    ping = redis_probe.unauthenticated_ping(gateproof_settings)
+    check.evidence.add("redis", f"PING without password -> {ping.reply}")
+    if not ping.refused:
+        check.fail(
+            "Redis answers clients that send no password",
+            target=f"redis://{ping.target} (from redis.host / redis.port)",
+            expected="NOAUTH Authentication required",
+            actual=f"PING -> {ping.reply}",
+            details=[("fix", "set requirepass in redis.conf (and the gateway's REDIS_PASSWORD)")],
+            reproduce=ping.redis_cli(),
+        )
