@@ -5,6 +5,7 @@ The ranges used here sit above the session stack's (26100 + 2000 per xdist worke
 
 from __future__ import annotations
 
+import itertools
 import os
 import socket
 import subprocess
@@ -16,16 +17,20 @@ import pytest
 
 from gateproof.stack import launcher, process
 from gateproof.stack.commands import main
+from gateproof.stack.layout import RunDir
 from gateproof.stack.testing import ReferenceStack, base_port_for_worker, selftest_config_dir
 
 CLI_TIMEOUT_S = 120.0
 
 
+_ranges = itertools.count()
+
+
 @pytest.fixture
-def spare_base(request: pytest.FixtureRequest) -> int:
-    """A base port of its own for each test of this module (1000 above the session stack)."""
-    names = [item.name for item in request.session.items if item.module is request.module]
-    offset = 1000 + 150 * (names.index(request.node.name) % 6)
+def spare_base() -> int:
+    """A base port range of its own for each test that starts processes (above the session
+    stack's range, 150 ports apart)."""
+    offset = 1000 + 150 * (next(_ranges) % 6)
     return base_port_for_worker(os.environ.get("PYTEST_XDIST_WORKER")) + offset
 
 
@@ -122,7 +127,7 @@ def test_a_crash_during_up_stops_the_rest_and_shows_the_log(
     message = str(crashed.value)
     assert "prometheus exited with status" in message
     assert "broken.yml" in message  # the tail of Prometheus' own log
-    state = launcher.StackState.load(launcher.RunDir.at(run_dir))
+    state = launcher.StackState.load(RunDir.at(run_dir))
     assert state is not None and state.status == "failed"
     assert state.components, "nothing was recorded as started"
     assert not state.alive(), [c.name for c in state.alive()]
@@ -163,7 +168,7 @@ def test_up_status_down_by_cli_leaves_nothing_behind(
     assert up.returncode == 0, up.stdout + up.stderr
     status = cli("stack", "status", "--run-dir", str(cli_run_dir))
     assert status.returncode == 0, status.stdout
-    state = launcher.StackState.load(launcher.RunDir.at(cli_run_dir))
+    state = launcher.StackState.load(RunDir.at(cli_run_dir))
     assert state is not None and len(state.alive()) == len(state.components) >= 11
     down = cli("stack", "down", "--run-dir", str(cli_run_dir))
     assert down.returncode == 0, down.stdout + down.stderr

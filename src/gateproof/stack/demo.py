@@ -51,7 +51,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         )
         return 2
     report_dir.mkdir(parents=True, exist_ok=True)
-    previous = {s: signal.signal(s, _raise_interrupt) for s in (signal.SIGTERM, signal.SIGHUP)}
+    # Explicit SIGINT too: started from a script in the background it may be inherited ignored.
+    signals = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    previous = {sig: signal.signal(sig, _raise_interrupt) for sig in signals}
     verdict_line = None
     code = 1
     try:
@@ -67,6 +69,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print("\ninterrupted: stopping the stack", file=sys.stderr)
         code = 130
     finally:
+        for sig in signals:  # a second Ctrl-C must not cut the stop short (it has a deadline)
+            signal.signal(sig, signal.SIG_IGN)
         print(f"== stopping the stack in {run.root}")
         launcher.down(run.root)
         for sig, handler in previous.items():
@@ -105,7 +109,8 @@ def _run_pytest(run: RunDir, report_dir: Path, tests: Path) -> tuple[int, str | 
         except KeyboardInterrupt:
             child.send_signal(signal.SIGINT)  # let pytest write its summary and report
             try:
-                child.wait(timeout=PYTEST_GRACE_S)
+                rest, _ = child.communicate(timeout=PYTEST_GRACE_S)  # drains, so it cannot block
+                sys.stdout.write(rest or "")
             except subprocess.TimeoutExpired:
                 child.kill()
             raise
@@ -119,7 +124,7 @@ def _report(code: int, verdict_line: str | None, report_dir: Path) -> None:
     print("== demo finished")
     if code == NO_TESTS:
         print("pytest selected no tests (exit 5): no phase has tests yet")
-    print(verdict_line or f"VERDICT: not produced (pytest exit {code})")
+    print(verdict_line or f"VERDICT: not produced (exit {code})")
     for name in ("report.html", "record.json", "checklist.md"):
         path = report_dir / name
         print(f"  {name:<13} {path}{'' if path.is_file() else '  (not written)'}")
