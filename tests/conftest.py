@@ -8,12 +8,15 @@ Fixtures (scope, type):
     gateway_host    testinfra host, parametrized over ``--hosts`` or the ``hosts`` setting
     check           per test, Check: builds the failure message (item, target, expected vs
                     actual, evidence, reproducer) and records the evidence
-Parametrization: ``routed_model`` over every model the sources route (ids ``model=NAME``).
+Parametrization: ``routed_model`` over every model the sources route (ids ``model=NAME``);
+``fallback_chain`` over every chain of the generated config, ``stoppable_chain`` over the first
+chain whose fallback survives stopping the primary's provider (ids ``chain=NAME``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, NoReturn
 
 import pytest
@@ -149,25 +152,97 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "gateway_host" in metafunc.fixturenames:
         specs = _host_specs(metafunc.config)
         metafunc.parametrize("gateway_host", specs, ids=[f"host={s}" for s in specs], indirect=True)
+    settings = metafunc.config.stash[SETTINGS_KEY]
     if "routed_model" in metafunc.fixturenames:
-        from gateproof.errors import ConfigError
-        from gateproof.schema import load_sources
+        _parametrize(metafunc, "routed_model", "model", lambda: _routed(settings))
+    if "fallback_chain" in metafunc.fixturenames:
+        _parametrize(metafunc, "fallback_chain", "chain", lambda: _chains(settings, False))
+    if "stoppable_chain" in metafunc.fixturenames:
+        _parametrize(metafunc, "stoppable_chain", "chain", lambda: _chains(settings, True)[:1])
 
-        settings = metafunc.config.stash[SETTINGS_KEY]
-        try:
-            routed = load_sources(settings.config_dir).routable_models()
-            params: list[Any] = list(routed.values())
-            ids = [f"model={name}" for name in routed]
-        except ConfigError as exc:
-            params, ids = [exc], ["model=<sources invalid>"]
-        metafunc.parametrize("routed_model", params, ids=ids, indirect=True)
+
+def _parametrize(metafunc: pytest.Metafunc, name: str, kind: str, build: Any) -> None:
+    """Parametrize ``name`` indirectly; sources that do not load give one erroring case."""
+    from gateproof.errors import GateproofError
+
+    try:
+        named: dict[str, Any] = dict(build())
+        params, ids = list(named.values()), [f"{kind}={key}" for key in named]
+    except GateproofError as exc:
+        params, ids = [exc], [f"{kind}=<config invalid>"]
+    if not params:
+        params, ids = [None], [f"{kind}=<none>"]
+    metafunc.parametrize(name, params, ids=ids, indirect=True)
+
+
+def _routed(settings: Settings) -> list[tuple[str, Any]]:
+    from gateproof.schema import load_sources
+
+    return list(load_sources(settings.config_dir).routable_models().items())
+
+
+@dataclass(frozen=True)
+class FallbackChain:
+    """A chain of the generated config: ``primary`` fails, ``targets`` answer in order."""
+
+    name: str  # the fallback_chains key (a model name, or "default")
+    primary: str
+    targets: tuple[str, ...]
+
+
+def _chains(settings: Settings, stoppable: bool) -> list[tuple[str, FallbackChain]]:
+    """Chains in config order; ``stoppable``: only those whose first fallback is served by
+    another provider than the primary (stopping the primary leaves the fallback up)."""
+    from gateproof.schema import GENERATED_FILE, load_litellm_config, load_sources
+
+    routed = load_sources(settings.config_dir).routable_models()
+    config, _doc = load_litellm_config(settings.config_dir / GENERATED_FILE)
+    router = config.router_settings
+    chains = [(p, tuple(t)) for entry in router.fallbacks for p, t in entry.items() if t]
+    found = [(p, FallbackChain(p, p, t)) for p, t in chains]
+    unchained = [m for m in routed if m not in dict(chains)]
+    if router.default_fallbacks and unchained:
+        found.append(
+            ("default", FallbackChain("default", unchained[0], tuple(router.default_fallbacks)))
+        )
+    if stoppable:
+        found = [
+            (name, chain)
+            for name, chain in found
+            if chain.primary in routed
+            and chain.targets[0] in routed
+            and routed[chain.primary].provider != routed[chain.targets[0]].provider
+        ]
+    return found
+
+
+def _param(request: pytest.FixtureRequest, what: str) -> Any:
+    from gateproof.errors import GateproofError, ProbeError
+
+    if isinstance(request.param, GateproofError):
+        raise request.param
+    if request.param is None:
+        raise ProbeError(f"the configuration has no {what}", setting="config_dir")
+    return request.param
 
 
 @pytest.fixture
 def routed_model(request: pytest.FixtureRequest) -> Any:
     """A ``RoutedModel``; a broken source set errors here with its findings."""
-    from gateproof.errors import ConfigError
+    return _param(request, "routed model")
 
-    if isinstance(request.param, ConfigError):
-        raise request.param
-    return request.param
+
+@pytest.fixture
+def fallback_chain(request: pytest.FixtureRequest) -> FallbackChain:
+    """A :class:`FallbackChain` of the generated config."""
+    chain: FallbackChain = _param(request, "fallback chain")
+    return chain
+
+
+@pytest.fixture
+def stoppable_chain(request: pytest.FixtureRequest) -> FallbackChain:
+    """The first chain whose first fallback runs on another provider than its primary."""
+    chain: FallbackChain = _param(
+        request, "fallback chain whose fallback runs on another provider than its primary"
+    )
+    return chain

@@ -20,6 +20,12 @@ from gateproof.probes import hosts
 
 LOG_TAIL_BYTES = 5_000_000  # enough for days of a quiet gateway; bounded for a noisy one
 BAD_LEVELS = ("ERROR", "CRITICAL", "FATAL")
+# LiteLLM logs these at ERROR although the service is fine: a client sent no key or a wrong
+# one (gateproof's own auth check does), or a request asked for a mock failure on purpose.
+CLIENT_CAUSED = (
+    "user_api_key_auth(): Exception occured",
+    "This is a mock exception for model=",
+)
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,7 @@ class LogScan:
     exists: bool
     records: int = 0  # JSON records at or after ``since``
     errors: list[str] = field(default_factory=list)  # level + message excerpts
+    client_caused: int = 0  # ERROR records caused by clients (see CLIENT_CAUSED), not counted
 
 
 def log_errors(host: Any, path: Path, since: float) -> LogScan:
@@ -104,8 +111,34 @@ def log_errors(host: Any, path: Path, since: float) -> LogScan:
         scan.records += 1
         level = str(record.get("level") or record.get("levelname") or "").upper()
         if level in BAD_LEVELS:
-            message = " ".join(str(record.get("message", "")).split())[:240]
-            scan.errors.append(f"{stamp.isoformat(timespec='seconds')} {level} {message}")
+            message = " ".join(str(record.get("message", "")).split())
+            if any(marker in message for marker in CLIENT_CAUSED):
+                scan.client_caused += 1
+                continue
+            scan.errors.append(f"{stamp.isoformat(timespec='seconds')} {level} {message[:240]}")
+    return scan
+
+
+def journal_errors(host: Any, unit: str, since: float) -> LogScan:
+    """Priority err-or-worse journal entries of a systemd ``unit`` since ``since``."""
+    command = (
+        f"journalctl -u {shlex.quote(unit)} --since @{int(since)} -p err -o short-iso --no-pager -q"
+    )
+    result = hosts.run(host, command)
+    if result.rc != 0:
+        raise ProbeError(
+            f"journalctl failed on {hosts.host_name(host)}: {result.stderr.strip()[:200]}",
+            target=hosts.host_name(host),
+            setting="gateway.service_name",
+            hint="set gateway.log_path to the gateway's log file instead",
+        )
+    lines = [line for line in str(result.stdout).splitlines() if line.strip()]
+    scan = LogScan(f"journal of {unit}", True, records=len(lines))
+    for line in lines:
+        if any(marker in line for marker in CLIENT_CAUSED):
+            scan.client_caused += 1
+        else:
+            scan.errors.append(line[:260])
     return scan
 
 

@@ -1,0 +1,283 @@
+"""SMK-01..06: right after the deploy and restart, the gateway answers health checks, lists
+exactly the configured models, routes a minimal completion to every provider (official
+``openai`` client, ``max_tokens`` <= 8), streams, caches in Redis, and falls back.
+
+SMK-05: LiteLLM keeps an in-memory cache in front of Redis, so the ``x-litellm-cache-key``
+header alone proves nothing about Redis; the key is looked up there too.
+SMK-06: ``mock_testing_fallbacks`` forces the primary to fail, but LiteLLM honours it only
+with ``general_settings.dangerously_allow_mock_testing_request_params``; without it, the
+``destructive`` variant stops the primary's provider through ``provider_controls``.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from typing import Any
+
+import pytest
+
+from gateproof.errors import ProbeError
+from gateproof.probes import redis_probe
+from gateproof.probes.gateway import GatewayProbe, chat_body, nonce
+from gateproof.probes.providers import schema_problems, sse_events
+
+
+def _first_model(sources: Any) -> Any:
+    return next(iter(sources.routable_models().values()))
+
+
+@pytest.mark.smoke
+@pytest.mark.checklist("SMK-01")
+def test_gateway_health(gateway: GatewayProbe, check: Any) -> None:
+    for exchange in (gateway.liveliness(), gateway.readiness()):
+        check.see(exchange)
+        if exchange.status != 200:
+            check.fail(
+                f"gateway {exchange.url.rsplit('/', 1)[-1]} answered {exchange.status}",
+                target=f"{exchange.url} (from gateway.url)",
+                expected="200",
+                actual=f"status {exchange.status}",
+                exchange=exchange,
+            )
+
+
+@pytest.mark.smoke
+@pytest.mark.checklist("SMK-02")
+def test_all_expected_models_listed(gateway_authed: GatewayProbe, sources: Any, check: Any) -> None:
+    models = check.see(gateway_authed.models())
+    expected = set(sources.routable_models())
+    body = models.json()
+    data = body.get("data", []) if isinstance(body, dict) else []
+    listed = {str(m.get("id")) for m in data if isinstance(m, dict)}
+    if models.status != 200 or listed != expected:
+        check.fail(
+            "the gateway does not list exactly the configured models",
+            target=f"{models.url} (from gateway.url)",
+            expected=f"status 200 and {sorted(expected)}",
+            actual=f"status {models.status}; missing {sorted(expected - listed)}; "
+            f"extra {sorted(listed - expected)}",
+            exchange=models,
+        )
+
+
+@pytest.mark.smoke
+@pytest.mark.checklist("SMK-03")
+def test_routing_to_each_provider(
+    request: pytest.FixtureRequest,
+    provider: Any,
+    sources: Any,
+    gateway_authed: GatewayProbe,
+    check: Any,
+) -> None:
+    from openai.types.chat import ChatCompletion
+
+    name = str(request.node.callspec.params["provider"])
+    routed = [m for m in sources.routable_models().values() if m.provider == name]
+    if not routed:
+        check.fail(
+            f"no public model routes to provider '{name}'",
+            target=f"{sources.config_dir}/model-mappings.yaml",
+            expected="at least one exact match for the provider",
+            actual="none",
+        )
+    model = routed[0]
+    exchange, _completion = gateway_authed.sdk_chat(model.name)
+    check.see(exchange)
+    expected = f"200 from provider '{name}' at {model.api_base}"
+    target = f"{gateway_authed.url}/v1/chat/completions (from gateway.url), model '{model.name}'"
+    if exchange.status != 200:
+        check.fail(
+            f"routing to provider '{name}' failed: status {exchange.status}, expected 200",
+            target=target,
+            expected=expected,
+            actual=f"status {exchange.status}",
+            exchange=exchange,
+        )
+    problems = schema_problems(ChatCompletion, exchange.json(), f"model {model.name}")
+    api_base = (exchange.header("x-litellm-model-api-base") or "").rstrip("/")
+    fallbacks = exchange.header("x-litellm-attempted-fallbacks") or "0"
+    if api_base != (model.api_base or "").rstrip("/") or fallbacks != "0":
+        problems.append(
+            f"answered from {api_base or 'an unknown api_base'} "
+            f"(x-litellm-attempted-fallbacks: {fallbacks})"
+        )
+    if problems:
+        check.fail(
+            f"routing to provider '{name}' did not give a valid answer from that provider",
+            target=target,
+            expected=expected + ", a valid ChatCompletion",
+            actual=problems[0],
+            details=[("problem", p) for p in problems[1:8]],
+            exchange=exchange,
+        )
+
+
+@pytest.mark.smoke
+@pytest.mark.checklist("SMK-04")
+def test_streaming_through_gateway(gateway_authed: GatewayProbe, sources: Any, check: Any) -> None:
+    from openai.types.chat import ChatCompletionChunk
+
+    model = _first_model(sources)
+    exchange = check.see(gateway_authed.stream(model.name))
+    target = f"{gateway_authed.url}/v1/chat/completions (from gateway.url), model '{model.name}'"
+    if exchange.status != 200:
+        check.fail(
+            f"streamed completion answered {exchange.status}",
+            target=target,
+            expected="200 and server-sent events",
+            actual=f"status {exchange.status}",
+            exchange=exchange,
+        )
+    stream = sse_events(exchange)
+    problems: list[str] = []
+    for i, event in enumerate(stream.events):
+        problems += schema_problems(ChatCompletionChunk, event, f"chunk {i}")
+    text = "".join(
+        str((choice.get("delta") or {}).get("content") or "")
+        for event in stream.events
+        if isinstance(event, dict)
+        for choice in event.get("choices") or []
+        if isinstance(choice, dict)
+    )
+    if not stream.done:
+        problems.append("the stream did not end with 'data: [DONE]'")
+    if not text:
+        problems.append(f"no content in {len(stream.events)} chunk(s)")
+    check.evidence.add("content", repr(text[:200]))
+    if problems:
+        check.fail(
+            "the streamed completion through the gateway is broken",
+            target=target,
+            expected="SSE chunks with content, then 'data: [DONE]'",
+            actual=problems[0],
+            details=[("problem", p) for p in problems[1:8]],
+            exchange=exchange,
+        )
+
+
+@pytest.mark.smoke
+@pytest.mark.checklist("SMK-05")
+def test_cache_hit_is_stored_in_redis(
+    gateway_authed: GatewayProbe,
+    sources: Any,
+    generated: Any,
+    redis_client: Any,
+    gateproof_settings: Any,
+    check: Any,
+) -> None:
+    model = _first_model(sources)
+    body = chat_body(model.name, f"gateproof cache check {nonce()}: reply ok")
+    first = check.see(gateway_authed.chat_exact(body))
+    second = check.see(gateway_authed.chat_exact(body))
+    target = f"{gateway_authed.url}/v1/chat/completions (from gateway.url), model '{model.name}'"
+    key = second.header("x-litellm-cache-key")
+    if first.status != 200 or second.status != 200 or not key:
+        check.fail(
+            "the second identical request was not a cache hit",
+            target=target,
+            expected="both 200; the second with an x-litellm-cache-key header",
+            actual=f"statuses {first.status}, {second.status}; x-litellm-cache-key "
+            f"{key or 'missing'}",
+            details=[("config", f"litellm_settings.cache: {generated.litellm_settings.cache}")],
+            exchange=second,
+        )
+    cache = generated.litellm_settings.cache_params
+    namespace = cache.namespace if cache is not None else None
+    keys = [key] + ([f"{namespace}:{key}"] if namespace and ":" not in key else [])
+    found = redis_probe.lookup(redis_client, gateproof_settings, keys)
+    check.evidence.add("redis", f"EXISTS {found.key} -> {found.exists} (ttl {found.ttl_s})")
+    if not found.exists:
+        redis = gateproof_settings.redis
+        check.fail(
+            "the cache hit came from LiteLLM's in-memory cache: the key is not in Redis",
+            target=f"redis://{redis.host}:{redis.port} (from redis.host / redis.port)",
+            expected=f"key {key} in Redis",
+            actual="EXISTS -> 0",
+            details=[("gateway", f"x-litellm-cache-key: {key}")],
+            reproduce=f"redis-cli -h {redis.host} -p {redis.port} --askpass EXISTS {keys[-1]}",
+        )
+
+
+def _expect_fallback(
+    check: Any, gateway: GatewayProbe, exchange: Any, chain: Any, how: str
+) -> None:
+    __tracebackhide__ = True
+    check.see(exchange)
+    attempted = exchange.header("x-litellm-attempted-fallbacks") or "0"
+    group = exchange.header("x-litellm-model-group")
+    if (
+        exchange.status != 200
+        or not attempted.isdigit()
+        or int(attempted) < 1
+        or group != chain.targets[0]
+    ):
+        check.fail(
+            f"fallback from '{chain.primary}' did not answer as configured ({how})",
+            target=f"{gateway.url}/v1/chat/completions (from gateway.url), chain "
+            f"'{chain.name}': {chain.primary} -> {' -> '.join(chain.targets)}",
+            expected=f"200 answered by '{chain.targets[0]}' with "
+            "x-litellm-attempted-fallbacks >= 1",
+            actual=f"status {exchange.status}; model group {group}; attempted fallbacks "
+            f"{attempted}",
+            exchange=exchange,
+        )
+
+
+@pytest.mark.smoke
+@pytest.mark.checklist("SMK-06")
+def test_fallback_forced_by_mock(
+    fallback_chain: Any, gateway_authed: GatewayProbe, generated: Any, check: Any
+) -> None:
+    if not generated.general_settings.dangerously_allow_mock_testing_request_params:
+        pytest.skip(
+            "N/A: mock fallbacks are off in this deployment (general_settings."
+            "dangerously_allow_mock_testing_request_params); SMK-06 is checked by the "
+            "destructive variant (--gateproof-allow-destructive)"
+        )
+    chain = fallback_chain
+    exchange = gateway_authed.chat(chain.primary, mock_testing_fallbacks=True)
+    _expect_fallback(check, gateway_authed, exchange, chain, "mock_testing_fallbacks")
+
+
+@pytest.mark.smoke
+@pytest.mark.destructive
+@pytest.mark.checklist("SMK-06")
+def test_fallback_when_primary_stopped(
+    stoppable_chain: Any,
+    gateway_authed: GatewayProbe,
+    sources: Any,
+    gateproof_settings: Any,
+    check: Any,
+) -> None:
+    chain = stoppable_chain
+    owner = sources.routable_models()[chain.primary].provider
+    control = gateproof_settings.provider_controls.get(owner)
+    if control is None:
+        raise ProbeError(
+            f"cannot stop provider '{owner}' (primary of '{chain.primary}'): no control hook",
+            setting=f"provider_controls.{owner}",
+            hint="add stop/start shell commands for it, or allow mock fallbacks in staging",
+        )
+    _run_hook(control.stop, f"provider_controls.{owner}.stop", check)
+    try:
+        exchange = gateway_authed.chat(chain.primary)
+    finally:
+        _run_hook(control.start, f"provider_controls.{owner}.start", check)
+    _expect_fallback(check, gateway_authed, exchange, chain, f"provider '{owner}' stopped")
+
+
+def _run_hook(command: str, setting: str, check: Any) -> None:
+    """Run a provider control command (a shell command from the settings), with a deadline."""
+    try:
+        done = subprocess.run(
+            command, shell=True, capture_output=True, text=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise ProbeError(f"{setting} could not run: {exc}", setting=setting) from None
+    check.evidence.add("hook", f"{setting}: rc {done.returncode}")
+    if done.returncode != 0:
+        raise ProbeError(
+            f"{setting} failed (rc {done.returncode}): {done.stderr.strip()[-300:]}",
+            setting=setting,
+            hint=f"run it by hand: {command}",
+        )
