@@ -27,6 +27,7 @@ from gateproof.schema import (
 )
 from gateproof.schema.base import SECRET_REF
 from gateproof.schema.findings import did_you_mean, dotted
+from gateproof.schema.yamlsrc import without_gc
 
 CHECK_IDS = (
     "PRE-CFG-01",
@@ -84,6 +85,7 @@ def drift_findings(config_dir: Path) -> list[str]:
     ]
 
 
+@without_gc
 def registry_findings(sources: Sources) -> list[str]:
     """PRE-CFG-03: active providers have a base URL and models; no shared host:port."""
     out: list[str] = []
@@ -110,9 +112,11 @@ def registry_findings(sources: Sources) -> list[str]:
             seen.setdefault(addr, name)
         if not provider.models:
             out.append(f"{where}: providers.{name}: active but lists no models")
-        names = provider.model_names()
-        for index, model in enumerate(names):
-            if model in names[:index]:
+        listed: set[str] = set()
+        for index, model in enumerate(provider.model_names()):
+            if model not in listed:
+                listed.add(model)
+            else:
                 path = [*base, "models", index]
                 out.append(
                     f"{sources.where(PROVIDERS_FILE, path)}: {dotted(path)}: "
@@ -125,6 +129,7 @@ def registry_findings(sources: Sources) -> list[str]:
     return out
 
 
+@without_gc
 def mapping_findings(sources: Sources) -> list[str]:
     """PRE-CFG-04: exact matches for every active model; mappings, patterns and capabilities
     refer to things that exist and are active."""
@@ -142,9 +147,15 @@ def mapping_findings(sources: Sources) -> list[str]:
                     f"to exact_matches in {MAPPINGS_FILE}"
                 )
     for name, match in matches.items():
+        target = providers.get(match.provider)
+        if (
+            target is not None
+            and target.active
+            and (match.backend_model or name) in target.model_set
+        ):
+            continue  # the common case: no finding, no line lookup
         path: list[Hashable] = ["exact_matches", name, "provider"]
         label = f"{sources.where(MAPPINGS_FILE, path)}: {dotted(path)}"
-        target = providers.get(match.provider)
         if target is None:
             out.append(
                 f"{label}: unknown provider {match.provider!r}"
@@ -155,7 +166,7 @@ def mapping_findings(sources: Sources) -> list[str]:
                 f"{label}: provider {match.provider!r} is {target.status}; map the "
                 "model to an active provider or remove the mapping"
             )
-        elif (match.backend_model or name) not in target.model_names():
+        else:
             field = "backend_model" if match.backend_model else "name"
             backend = match.backend_model or name
             hint = did_you_mean(backend, target.model_names())
@@ -221,6 +232,7 @@ def _capability_findings(sources: Sources) -> list[str]:
     return out
 
 
+@without_gc
 def fallback_findings(sources: Sources, config_dir: Path) -> list[str]:
     """PRE-CFG-05: the graph of the sources and the router fallbacks of the committed file."""
     out = routing.check_source_fallbacks(sources)
@@ -231,6 +243,7 @@ def fallback_findings(sources: Sources, config_dir: Path) -> list[str]:
     return out + routing.check_generated_fallbacks(config, doc)
 
 
+@without_gc
 def rate_limit_findings(config: LiteLLMConfig, doc: YamlDoc, sources: Sources | None) -> list[str]:
     """PRE-SEC-02 (static): every model has rpm/tpm and the router enforces them."""
     out = []
@@ -258,6 +271,7 @@ def rate_limit_findings(config: LiteLLMConfig, doc: YamlDoc, sources: Sources | 
     return out
 
 
+@without_gc
 def literal_secret_findings(config: LiteLLMConfig, doc: YamlDoc) -> list[str]:
     """PRE-SEC-05 (static part): secret-looking values of the config are references."""
     out = []
@@ -292,6 +306,7 @@ def _mask(value: str) -> str:
     return f"{value[:2]}***({len(value)} chars)" if len(value) > 6 else "***"
 
 
+@without_gc
 def switch_findings(config: LiteLLMConfig, doc: YamlDoc) -> list[str]:
     """PRE-SEC-06: switches meant for tests are off; no model answers with a canned mock."""
     out = []

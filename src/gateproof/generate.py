@@ -25,6 +25,7 @@ from gateproof.schema import (
     Sources,
     load_sources,
 )
+from gateproof.schema.yamlsrc import gc_paused
 from gateproof.yamlemit import emit
 
 VERSION_LINE = re.compile(r"^# version: (\S+)$", re.MULTILINE)
@@ -112,7 +113,8 @@ def config_dict(sources: Sources) -> dict[str, Any]:
 
 
 def render_body(sources: Sources) -> str:
-    return "\n".join(emit(config_dict(sources))) + "\n"
+    with gc_paused():
+        return "\n".join(emit(config_dict(sources))) + "\n"
 
 
 def render(sources: Sources, version: str = UNSTAMPED) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from gateproof.schema import MAPPINGS_FILE, PROVIDERS_FILE, Sources
 from gateproof.schema.findings import did_you_mean, dotted
 from gateproof.schema.litellm import LiteLLMConfig
-from gateproof.schema.yamlsrc import YamlDoc
+from gateproof.schema.yamlsrc import YamlDoc, without_gc
 
 DEFAULT_CHAIN = "default"
 
@@ -46,8 +46,10 @@ def _check_targets(
     out = []
     seen: dict[str, int] = {}
     for index, target in enumerate(targets):
-        where = sources.where(MAPPINGS_FILE, [*path, index])
-        label = f"{where}: {dotted([*path, index])}"
+        if target in routable and target != owner and target not in seen:
+            seen[target] = index
+            continue  # the common case: no finding, no line lookup
+        label = f"{sources.where(MAPPINGS_FILE, [*path, index])}: {dotted([*path, index])}"
         if target == owner:
             out.append(f"{label}: {target!r} falls back to itself; remove it")
         elif target in seen:
@@ -129,6 +131,7 @@ def depths(graph: dict[str, list[str]]) -> dict[str, int]:
     return memo
 
 
+@without_gc
 def check_source_fallbacks(sources: Sources) -> list[str]:
     """PRE-CFG-05 on the sources: every finding, each with file:line and what to do."""
     out: list[str] = []
@@ -194,6 +197,7 @@ def _provider_fallbacks(sources: Sources) -> list[str]:
     return out
 
 
+@without_gc
 def check_generated_fallbacks(config: LiteLLMConfig, doc: YamlDoc) -> list[str]:
     """PRE-CFG-05 on the generated config: router fallbacks name model groups it defines."""
     out = []
@@ -261,6 +265,7 @@ class Coverage:
         ]
 
 
+@without_gc
 def coverage(
     sources: Sources,
     models: Iterable[str] = (),

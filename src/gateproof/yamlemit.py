@@ -7,6 +7,7 @@ scalars, and quotes a string whenever YAML could read it as anything but that sa
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Any
@@ -17,6 +18,7 @@ _PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_./-]*$")
 _RESOLVERS: dict[str | None, list[tuple[str, re.Pattern[str]]]] = Resolver.yaml_implicit_resolvers
 
 
+@functools.lru_cache(maxsize=65536, typed=True)
 def scalar(value: Any) -> str:
     if value is None:
         return "null"

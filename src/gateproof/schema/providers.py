@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any, Literal
 
 from pydantic import Field, field_validator
@@ -97,6 +98,11 @@ class Provider(Strict):
 
     def model_names(self) -> list[str]:
         return [model.name for model in self.models]
+
+    @cached_property
+    def model_set(self) -> frozenset[str]:
+        """The names of ``models`` for membership tests (computed once)."""
+        return frozenset(model.name for model in self.models)
 
 
 class ProvidersFile(Strict):

@@ -14,7 +14,7 @@ from gateproof.errors import ConfigError
 from gateproof.schema.findings import findings_from
 from gateproof.schema.mappings import ExactMatch, MappingsFile
 from gateproof.schema.providers import LITELLM_ROUTE, Provider, ProvidersFile
-from gateproof.schema.yamlsrc import MAX_SOURCE_BYTES, YamlDoc, load_yaml
+from gateproof.schema.yamlsrc import MAX_SOURCE_BYTES, YamlDoc, gc_paused, load_yaml
 
 PROVIDERS_FILE = "providers.yaml"
 MAPPINGS_FILE = "model-mappings.yaml"
@@ -77,8 +77,10 @@ class Sources:
         return routed
 
     def routable_models(self) -> dict[str, RoutedModel]:
-        """Public model name -> route, for every exact match on an active provider."""
-        return dict(self._routable)
+        """Public model name -> route, for every exact match on an active provider.
+
+        Computed once and shared: treat it as read-only."""
+        return self._routable
 
 
 def _route(
@@ -121,7 +123,8 @@ def load_sources(config_dir: Path, max_bytes: int = MAX_SOURCE_BYTES) -> Sources
         if name not in docs:
             continue
         try:
-            models[name] = root.model_validate(docs[name].data)
+            with gc_paused():
+                models[name] = root.model_validate(docs[name].data)
         except ValidationError as exc:
             findings.extend(findings_from(exc, docs[name], root))
     if findings:
