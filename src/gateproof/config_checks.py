@@ -272,6 +272,21 @@ def rate_limit_findings(config: LiteLLMConfig, doc: YamlDoc, sources: Sources | 
 
 
 @without_gc
+def source_rate_limit_findings(sources: Sources) -> list[str]:
+    """PRE-SEC-02 on the sources: every model that would be generated has rpm/tpm (the
+    committed file may still carry limits the sources no longer give)."""
+    out = []
+    for name, model in sources.routable_models().items():
+        if model.rpm is None and model.tpm is None:
+            path = ["exact_matches", name]
+            out.append(
+                f"{sources.where(MAPPINGS_FILE, path)}: {dotted(path)}: no rate_limit and no "
+                "generator.default_rate_limit; add rate_limit: {rpm: N, tpm: N}"
+            )
+    return out
+
+
+@without_gc
 def literal_secret_findings(config: LiteLLMConfig, doc: YamlDoc) -> list[str]:
     """PRE-SEC-05 (static part): secret-looking values of the config are references."""
     out = []
@@ -350,6 +365,8 @@ def run_all(config_dir: Path, settings_file: Path | None = None) -> dict[str, li
     except ConfigError:
         return results
     results["PRE-SEC-02"] = rate_limit_findings(config, doc, sources)
+    if sources is not None:
+        results["PRE-SEC-02"] += source_rate_limit_findings(sources)
     results["PRE-SEC-05"] = literal_secret_findings(config, doc)
     results["PRE-SEC-06"] = switch_findings(config, doc)
     return results

@@ -49,6 +49,7 @@ def test_every_model_has_rate_limits_and_they_are_enforced(
 ) -> None:
     config, doc = _generated(config_dir)
     findings = config_checks.rate_limit_findings(config, doc, sources)
+    findings += config_checks.source_rate_limit_findings(sources)
     _assert_none("PRE-SEC-02", "rate limits", findings)
 
 
