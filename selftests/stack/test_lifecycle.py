@@ -1,6 +1,6 @@
 """Stack lifecycle: status, refusals before anything starts, crash handling, up/down by CLI.
 
-The ranges used here sit above the session stack's (26100 + 2000 per xdist worker).
+The ranges used here sit above the session stack's (26100 + 2500 per xdist worker).
 """
 
 from __future__ import annotations
@@ -14,11 +14,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from gateproof.stack import launcher, process
 from gateproof.stack.commands import main
 from gateproof.stack.layout import RunDir
-from gateproof.stack.testing import ReferenceStack, base_port_for_worker, selftest_config_dir
+from gateproof.stack.testing import (
+    ReferenceStack,
+    base_port_for_worker,
+    free_base,
+    selftest_config_dir,
+)
 
 CLI_TIMEOUT_S = 120.0
 
@@ -31,11 +37,11 @@ def spare_base() -> int:
     """A base port range of its own for each test that starts processes (above the session
     stack's range, 150 ports apart)."""
     offset = 1000 + 150 * (next(_ranges) % 6)
-    return base_port_for_worker(os.environ.get("PYTEST_XDIST_WORKER")) + offset
+    return free_base(base_port_for_worker(os.environ.get("PYTEST_XDIST_WORKER")) + offset)
 
 
 @pytest.fixture
-def config_dir(request: pytest.FixtureRequest) -> Path:
+def source_dir(request: pytest.FixtureRequest) -> Path:
     return selftest_config_dir(request.config.rootpath)
 
 
@@ -60,28 +66,28 @@ def test_status_lists_every_component_healthy(
 
 
 def test_second_up_in_the_same_run_dir_is_refused(
-    reference_stack: ReferenceStack, config_dir: Path
+    reference_stack: ReferenceStack, source_dir: Path
 ) -> None:
     with pytest.raises(launcher.StackError, match="already running") as refused:
         launcher.up(
             reference_stack.run.root,
-            config_dir,
+            source_dir,
             reference_stack.base_port,
-            config_dir.parent / "monitoring",
+            source_dir.parent / "monitoring",
             say=lambda _: None,
         )
     assert "stack down --run-dir" in str(refused.value)
 
 
 def test_second_up_on_the_same_ports_names_them(
-    reference_stack: ReferenceStack, config_dir: Path, tmp_path: Path
+    reference_stack: ReferenceStack, source_dir: Path, tmp_path: Path
 ) -> None:
     with pytest.raises(launcher.StackError) as refused:
         launcher.up(
             tmp_path,
-            config_dir,
+            source_dir,
             reference_stack.base_port,
-            config_dir.parent / "monitoring",
+            source_dir.parent / "monitoring",
             say=lambda _: None,
         )
     message = str(refused.value)
@@ -92,7 +98,7 @@ def test_second_up_on_the_same_ports_names_them(
 
 
 def test_a_busy_port_is_named_before_anything_starts(
-    config_dir: Path, tmp_path: Path, spare_base: int
+    source_dir: Path, tmp_path: Path, spare_base: int
 ) -> None:
     with socket.socket() as squatter:
         squatter.bind(("127.0.0.1", spare_base + 2))
@@ -100,9 +106,9 @@ def test_a_busy_port_is_named_before_anything_starts(
         with pytest.raises(launcher.StackError) as refused:
             launcher.up(
                 tmp_path,
-                config_dir,
+                source_dir,
                 spare_base,
-                config_dir.parent / "monitoring",
+                source_dir.parent / "monitoring",
                 say=lambda _: None,
             )
     assert f"port {spare_base + 2} (prometheus) is already in use" in str(refused.value)
@@ -119,11 +125,11 @@ def broken_monitoring(tmp_path: Path) -> Path:
 
 
 def test_a_crash_during_up_stops_the_rest_and_shows_the_log(
-    config_dir: Path, tmp_path: Path, spare_base: int, broken_monitoring: Path
+    source_dir: Path, tmp_path: Path, spare_base: int, broken_monitoring: Path
 ) -> None:
     run_dir = tmp_path / "run"
     with pytest.raises(launcher.StackError) as crashed:
-        launcher.up(run_dir, config_dir, spare_base, broken_monitoring, say=lambda _: None)
+        launcher.up(run_dir, source_dir, spare_base, broken_monitoring, say=lambda _: None)
     message = str(crashed.value)
     assert "prometheus exited with status" in message
     assert "broken.yml" in message  # the tail of Prometheus' own log
@@ -153,7 +159,7 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_up_status_down_by_cli_leaves_nothing_behind(
-    config_dir: Path, cli_run_dir: Path, spare_base: int
+    source_dir: Path, cli_run_dir: Path, spare_base: int
 ) -> None:
     up = cli(
         "stack",
@@ -163,7 +169,7 @@ def test_up_status_down_by_cli_leaves_nothing_behind(
         "--base-port",
         str(spare_base),
         "--config-dir",
-        str(config_dir),
+        str(source_dir),
     )
     assert up.returncode == 0, up.stdout + up.stderr
     status = cli("stack", "status", "--run-dir", str(cli_run_dir))
@@ -177,3 +183,32 @@ def test_up_status_down_by_cli_leaves_nothing_behind(
     assert not [p for c in state.components for p in c.ports if process.port_in_use(p)]
     again = cli("stack", "down", "--run-dir", str(cli_run_dir))
     assert again.returncode == 0 and "already stopped" in again.stdout
+
+
+def test_provider_controls_in_the_settings_refuse_and_restore(
+    clean_standins: ReferenceStack,
+) -> None:
+    settings = yaml.safe_load(clean_standins.settings_path.read_text(encoding="utf-8"))
+    controls = settings["provider_controls"]
+    assert set(controls) == set(clean_standins.providers)
+    name = next(iter(controls))
+    stop = subprocess.run(
+        controls[name]["stop"], shell=True, capture_output=True, text=True, timeout=30, check=False
+    )
+    assert stop.returncode == 0, stop.stderr
+    assert clean_standins.control(name).faults()["refuse"] is True
+    assert not process.port_in_use(clean_standins.providers[name].port)  # really refusing
+    start = subprocess.run(
+        controls[name]["start"], shell=True, capture_output=True, text=True, timeout=30, check=False
+    )
+    assert start.returncode == 0, start.stderr
+    assert clean_standins.control(name).faults()["refuse"] is False
+    assert process.port_in_use(clean_standins.providers[name].port)
+
+
+def test_fault_command_names_an_unknown_provider(
+    reference_stack: ReferenceStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_dir = str(reference_stack.run.root)
+    assert main(["stack", "fault", "--run-dir", run_dir, "--provider", "nope", "show"]) == 2
+    assert "no stand-in 'nope'" in capsys.readouterr().err

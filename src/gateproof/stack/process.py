@@ -9,8 +9,13 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+
+# Children started by this process, kept referenced while they run: when `up` runs inside a
+# long-lived process (the selftests), a collected Popen of a live child would warn, and an
+# unreaped exited child would stay a zombie.
+_children: dict[int, subprocess.Popen[bytes]] = {}
 
 
 def spawn(
@@ -20,7 +25,7 @@ def spawn(
     launcher stops it), output appended to ``log``."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as out:
-        return subprocess.Popen(
+        child = subprocess.Popen(
             list(argv),
             env=dict(env),
             cwd=cwd,
@@ -29,6 +34,15 @@ def spawn(
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+    _children[child.pid] = child
+    return child
+
+
+def _reap(pids: Iterable[int]) -> None:
+    for pid in pids:
+        child = _children.pop(pid, None)
+        if child is not None and child.poll() is None:
+            _children[pid] = child  # still running (should not happen after a kill)
 
 
 def start_time(pid: int) -> int | None:
@@ -69,6 +83,7 @@ def terminate(pids: Mapping[int, int | None], deadline_s: float = 10.0) -> list[
         _signal_group(pid, signal.SIGTERM)
     end = time.monotonic() + deadline_s
     while time.monotonic() < end:
+        _reap(pids)
         alive = {pid: st for pid, st in alive.items() if is_ours(pid, st)}
         if not alive:
             return []
@@ -78,6 +93,7 @@ def terminate(pids: Mapping[int, int | None], deadline_s: float = 10.0) -> list[
     end = time.monotonic() + 5.0
     while time.monotonic() < end and any(is_ours(p, s) for p, s in alive.items()):
         time.sleep(0.05)
+    _reap(pids)
     return list(alive)
 
 

@@ -10,10 +10,10 @@ or list ``"gateproof.stack.testing"`` in the root conftest's ``pytest_plugins``.
 conftests register it, one process-wide stack is started (reference counted) and stopped when
 the last session fixture is torn down.
 
-Where it runs: ``--base-port`` from ``GATEPROOF_SELFTEST_BASE_PORT`` (default 26100, away
-from the stack's default 24100 so a stack the user started by hand is left alone), plus 2000
-per pytest-xdist worker; the run dir is a pytest tmp dir; the sources are ``<rootdir>/config``
-(or ``GATEPROOF_SELFTEST_CONFIG_DIR``).
+Where it runs: base port 26100 (away from the stack's default 24100, so a stack started by
+hand is left alone) plus 2500 per pytest-xdist worker, stepped up past ranges in use by other
+stacks on the host; ``GATEPROOF_SELFTEST_BASE_PORT`` pins it exactly. The run dir is a pytest
+tmp dir; the sources are ``<rootdir>/config`` (or ``GATEPROOF_SELFTEST_CONFIG_DIR``).
 """
 
 from __future__ import annotations
@@ -29,13 +29,19 @@ import openai
 import pytest
 
 from gateproof.settings import read_secrets_file
-from gateproof.stack import launcher
-from gateproof.stack.layout import RunDir, fixed_port
+from gateproof.stack import launcher, process
+from gateproof.stack.layout import (
+    FIXED_OFFSETS,
+    RunDir,
+    control_port,
+    fixed_port,
+    provider_port,
+)
 from gateproof.stack.runconfig import ProviderPlan
 from gateproof.stack.standin.control import StandinControl
 
 DEFAULT_SELFTEST_BASE_PORT = 26100
-WORKER_STRIDE = 2000
+WORKER_STRIDE = 2500
 
 
 @dataclass(frozen=True)
@@ -104,6 +110,18 @@ def base_port_for_worker(worker: str | None) -> int:
     return base + WORKER_STRIDE * index
 
 
+def free_base(start: int, providers: int = 8, step: int = 150, tries: int = 16) -> int:
+    """The first base port from ``start`` (in ``step``s) whose whole range is free now, so
+    stacks of other sessions on the same host are stepped around rather than collided with."""
+    for base in range(start, start + step * tries, step):
+        ports = [*(base + offset for offset in FIXED_OFFSETS.values())]
+        ports += [provider_port(base, i) for i in range(providers)]
+        ports += [control_port(base, i) for i in range(providers)]
+        if not any(process.port_in_use(port) for port in ports):
+            return base
+    raise RuntimeError(f"no free port range of the stack found from {start} in {tries} steps")
+
+
 def acquire(run_dir: Path, config_dir: Path, base_port: int) -> ReferenceStack:
     """The shared stack, started on first use."""
     with _lock:
@@ -146,7 +164,9 @@ def reference_stack(
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     config_dir = selftest_config_dir(request.config.rootpath)
     run_dir = tmp_path_factory.mktemp("reference-stack")
-    stack = acquire(run_dir, config_dir, base_port_for_worker(worker))
+    pinned = os.environ.get("GATEPROOF_SELFTEST_BASE_PORT")
+    base = base_port_for_worker(worker)
+    stack = acquire(run_dir, config_dir, base if pinned else free_base(base))
     try:
         yield stack
     finally:

@@ -1,0 +1,78 @@
+"""`gateproof demo` end to end, on a tiny suite of its own: one check that passes against the
+stack, one that fails on purpose. The stack must be stopped whatever the outcome."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gateproof.stack import launcher, process
+from gateproof.stack.layout import RunDir
+from gateproof.stack.testing import base_port_for_worker, free_base, selftest_config_dir
+
+SUITE = """
+import pytest
+
+
+@pytest.mark.smoke
+@pytest.mark.checklist("SMK-02")
+def test_models_listed(gateway_client):
+    assert gateway_client.get("/v1/models").status_code == 200
+
+
+@pytest.mark.smoke
+@pytest.mark.checklist("SMK-01")
+def test_fails_on_purpose():
+    assert False, "this check fails on purpose"
+"""
+
+
+def test_demo_runs_the_suite_reports_and_stops_the_stack(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    tests = tmp_path / "suite"
+    tests.mkdir()
+    (tests / "test_demo_suite.py").write_text(SUITE, encoding="utf-8")
+    base = free_base(base_port_for_worker(os.environ.get("PYTEST_XDIST_WORKER")) + 1900)
+    run_dir, report_dir = tmp_path / "run", tmp_path / "report"
+    demo = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gateproof.stack.commands",
+            "demo",
+            "--run-dir",
+            str(run_dir),
+            "--report-dir",
+            str(report_dir),
+            "--base-port",
+            str(base),
+            "--config-dir",
+            str(selftest_config_dir(request.config.rootpath)),
+            "--tests",
+            str(tests),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    out = demo.stdout
+    assert demo.returncode == 1, out + demo.stderr
+    assert "1 failed, 1 passed" in out
+    assert out.strip().splitlines()[-4].startswith("VERDICT: RED")
+    for name in ("report.html", "record.json", "checklist.md"):
+        assert f"{report_dir / name}" in out
+        assert (report_dir / name).is_file(), name
+    record = json.loads((report_dir / "record.json").read_text(encoding="utf-8"))
+    assert record["items"]["SMK-02"]["outcome"] == "passed"
+    state = launcher.StackState.load(RunDir.at(run_dir))
+    assert state is not None and state.status == "stopped"
+    assert not state.alive()
+    assert not [p for c in state.components for p in c.ports if process.port_in_use(p)]
