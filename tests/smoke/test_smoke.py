@@ -226,7 +226,7 @@ def _expect_fallback(
 @pytest.mark.smoke
 @pytest.mark.checklist("SMK-06")
 def test_fallback_forced_by_mock(
-    fallback_chain: Any, gateway_authed: GatewayProbe, generated: Any, check: Any
+    fallback_chain: Any, generated: Any, request: pytest.FixtureRequest, check: Any
 ) -> None:
     if not generated.general_settings.dangerously_allow_mock_testing_request_params:
         pytest.skip(
@@ -234,9 +234,10 @@ def test_fallback_forced_by_mock(
             "dangerously_allow_mock_testing_request_params); SMK-06 is checked by the "
             "destructive variant (--gateproof-allow-destructive)"
         )
+    gateway: GatewayProbe = request.getfixturevalue("gateway_authed")  # only when it applies
     chain = fallback_chain
-    exchange = gateway_authed.chat(chain.primary, mock_testing_fallbacks=True)
-    _expect_fallback(check, gateway_authed, exchange, chain, "mock_testing_fallbacks")
+    exchange = gateway.chat(chain.primary, mock_testing_fallbacks=True)
+    _expect_fallback(check, gateway, exchange, chain, "mock_testing_fallbacks")
 
 
 @pytest.mark.smoke

@@ -1,0 +1,197 @@
+"""Helpers of the live selftests: run the acceptance suite against the running reference
+stack in a child pytest, read its record, and start a second, differently configured gateway.
+
+Nothing here imitates gateproof: faults are real (a stand-in switched, a config changed in a
+scratch copy, a component started differently), and the suite runs unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+from gateproof.settings import read_secrets_file
+from gateproof.stack import components, process
+from gateproof.stack.litellm_env import venv_dir
+from gateproof.stack.runconfig import StackSecrets
+from gateproof.stack.testing import ReferenceStack
+
+REPO = Path(__file__).resolve().parents[2]
+MY_DIRS = ("tests/contract", "tests/integration", "tests/smoke")
+RUN_TIMEOUT_S = 120.0
+GATEWAY_START_S = 90.0
+BAD = ("failed", "error")
+
+
+@dataclass
+class Record:
+    """What one child run decided: verdict, per item outcome and messages, wall time."""
+
+    verdict: str
+    items: dict[str, Any]
+    output: str
+    elapsed_s: float
+
+    def red(self) -> set[str]:
+        return {i for i, item in self.items.items() if item["outcome"] in BAD}
+
+    def messages(self, item: str) -> str:
+        return "\n".join(t["message"] for t in self.items[item]["tests"])
+
+    def outcome(self, item: str) -> str:
+        return str(self.items[item]["outcome"])
+
+
+def run_suite(
+    settings: Path,
+    record_dir: Path,
+    *args: str,
+    marker: str = "predeploy or smoke",
+    env: dict[str, str] | None = None,
+    dirs: tuple[str, ...] = MY_DIRS,
+) -> Record:
+    """``pytest DIRS -m MARKER --gateproof-config SETTINGS --gateproof-record DIR ARGS``."""
+    argv = [sys.executable, "-m", "pytest", *dirs, "-m", marker, "-q", "--tb=no", "-p",
+            "no:randomly", "--gateproof-config", str(settings), "--gateproof-record",
+            str(record_dir), *args]  # fmt: skip
+    child_env = {**os.environ, **(env or {})}
+    child_env.pop("PYTEST_XDIST_WORKER", None)
+    began = time.monotonic()
+    done = subprocess.run(
+        argv,
+        cwd=REPO,
+        env=child_env,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT_S,
+        check=False,
+    )
+    elapsed = time.monotonic() - began
+    record_file = record_dir / "record.json"
+    if not record_file.is_file():
+        raise AssertionError(f"no record written (rc {done.returncode}):\n{done.stdout[-3000:]}"
+                             f"\n{done.stderr[-2000:]}")  # fmt: skip
+    data = json.loads(record_file.read_text(encoding="utf-8"))
+    return Record(data["verdict"], data["items"], done.stdout + done.stderr, elapsed)
+
+
+def load_percent() -> float:
+    """1-minute load average in % of cores, as PRE-INF-04 measures it (shared machines)."""
+    return 100.0 * os.getloadavg()[0] / (os.cpu_count() or 1)
+
+
+@dataclass
+class Gateway2:
+    """A second LiteLLM proxy, on the stack's Redis and stand-ins, configured differently."""
+
+    port: int
+    host: str
+    config: Path
+    log: Path
+    pid: int = 0
+    start_time: int | None = None
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def options(self) -> list[str]:
+        """Settings overrides that point the suite at this gateway (and its log)."""
+        return ["--gateproof-gateway-url", self.url, "--gateproof-gateway-log-path", str(self.log)]
+
+    def stop(self) -> None:
+        if self.pid:
+            process.terminate({self.pid: self.start_time}, 10.0)
+
+
+def scratch_config(stack: ReferenceStack, path: Path, edit: Any) -> Path:
+    """A copy of the deployed LiteLLM config, changed by ``edit(data)``."""
+    data = yaml.safe_load(stack.run.deployed_config.read_text(encoding="utf-8"))
+    edit(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def spawn_gateway(
+    stack: ReferenceStack, port: int, config: Path, *, host: str = "127.0.0.1",
+    env: dict[str, str] | None = None,
+) -> Gateway2:  # fmt: skip
+    """Start LiteLLM exactly as the stack does, but on ``host:port`` with ``config``."""
+    values = read_secrets_file(stack.run.secrets)
+    keys = {k: v for k, v in values.items() if k not in ("LITELLM_MASTER_KEY", "REDIS_PASSWORD")}
+    secrets = StackSecrets(values["LITELLM_MASTER_KEY"], values["REDIS_PASSWORD"], keys)
+    plans = list(stack.providers.values())
+    origins = ["https://chat.example.internal"]
+    part = components.litellm(
+        stack.run, port, stack.port("redis"), plans, secrets, venv_dir(), origins
+    )
+    argv = list(part.argv)
+    argv[argv.index("--config") + 1] = str(config)
+    argv[argv.index("--host") + 1] = host
+    gateway = Gateway2(port, host, config, config.with_suffix(".log"))
+    child_env = {**part.env, **(env or {})}
+    popen = process.spawn(argv, child_env, gateway.log, config.parent)
+    gateway.pid, gateway.start_time = popen.pid, process.start_time(popen.pid)
+    gateway.env = child_env
+    return gateway
+
+
+def wait_ready(gateways: list[Gateway2]) -> None:
+    deadline = time.monotonic() + GATEWAY_START_S
+    pending = list(gateways)
+    while pending and time.monotonic() < deadline:
+        for gateway in list(pending):
+            if not process.is_ours(gateway.pid, gateway.start_time):
+                raise AssertionError(f"gateway on {gateway.port} exited:\n"
+                                     f"{process.tail(gateway.log)}")  # fmt: skip
+            try:
+                ok = httpx.get(f"{gateway.url}/health/liveliness", timeout=1.0).status_code == 200
+            except httpx.HTTPError:
+                ok = False
+            if ok:
+                pending.remove(gateway)
+        time.sleep(0.2)
+    if pending:
+        raise AssertionError(f"gateways not ready in {GATEWAY_START_S} s: {pending}")
+
+
+@contextmanager
+def redis_without_password(stack: ReferenceStack) -> Iterator[None]:
+    """Drop the stack Redis's password (CONFIG SET requirepass ""), restore it afterwards.
+
+    Connections already authenticated (the gateway's, the exporter's) stay open throughout."""
+    import redis
+
+    password = stack.redis_password
+    admin = redis.Redis(port=stack.port("redis"), password=password, socket_timeout=3)
+    admin.config_set("requirepass", "")
+    try:
+        yield
+    finally:
+        admin.config_set("requirepass", password)
+        admin.close()
+
+
+@contextmanager
+def edited_file(path: Path, suffix: str) -> Iterator[None]:
+    """Append ``suffix`` to a file; put back its bytes and timestamps afterwards (cp -p)."""
+    original = path.read_bytes()
+    stat = path.stat()
+    path.write_bytes(original + suffix.encode())
+    try:
+        yield
+    finally:
+        path.write_bytes(original)
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
