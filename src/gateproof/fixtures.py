@@ -80,7 +80,11 @@ def sources(config_dir: Path) -> Any:
     """
     from gateproof.schema import load_sources
 
-    return load_sources(config_dir)
+    try:
+        return load_sources(config_dir)
+    except ConfigError as exc:
+        # The findings (file:line: field: message) are the whole story: no traceback.
+        pytest.fail(f"the sources in {config_dir} are invalid:\n{exc}", pytrace=False)
 
 
 @pytest.fixture
@@ -175,5 +179,5 @@ def provider(request: pytest.FixtureRequest, sources: Any) -> Any:
     """One active provider (parametrized by the plugin, ids ``provider=NAME``)."""
     name = request.param
     if isinstance(name, ConfigError):
-        raise name
+        pytest.fail(f"the sources are invalid, no provider to check:\n{name}", pytrace=False)
     return sources.active_providers()[name]
