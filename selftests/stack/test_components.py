@@ -138,3 +138,12 @@ def test_gateway_writes_json_logs(reference_stack: ReferenceStack) -> None:
     assert records, "no JSON record in the gateway log"
     assert all("level" in r and "message" in r for r in records)
     assert reference_stack.master_key not in "\n".join(lines)
+
+
+def test_up_took_a_complete_pre_deployment_backup(reference_stack: ReferenceStack) -> None:
+    backups = sorted(reference_stack.run.backups.glob("pre-deployment-*"))
+    assert len(backups) == 1, backups
+    manifest = json.loads((backups[0] / "manifest.json").read_text(encoding="utf-8"))
+    held = {Path(f["source"]).resolve() for f in manifest["files"]}
+    assert reference_stack.run.deployed_config in held
+    assert reference_stack.run.generated_config in held

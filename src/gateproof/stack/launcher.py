@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 from pydantic import ValidationError
 
+from gateproof.backups import make_backup
 from gateproof.stack import components as comp
 from gateproof.stack import process
 from gateproof.stack.component_files import rule_files
@@ -116,6 +117,8 @@ def up(
     state.venv_s = round(time.monotonic() - venv_began, 2)
     run.deployed_config.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(run.generated_config, run.deployed_config)
+    # As an operator would before going live (DEP-01): sources + deployed config, manifest.
+    make_backup(run.config, run.backups, run.deployed_config)
     _start_all(run, parts, state, say, mask=list(stack_secrets.as_env().values()))
     state.status = "up"
     state.total_s = round(time.monotonic() - began, 2)

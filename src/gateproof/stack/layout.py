@@ -15,6 +15,7 @@ Run dir layout (every path below is under ``--run-dir``)::
     deployed/           the LiteLLM config as deployed (what the proxy was started with)
     logs/NAME.log       stdout+stderr of each component
     alerts.jsonl        one line per alert the webhook receiver got from Alertmanager
+    backups/            the pre-deployment backup `up` takes before starting the gateway
     prometheus/ alertmanager/ redis/   their config files and data dirs
 """
 
@@ -102,6 +103,10 @@ class RunDir:
 
     def log(self, component: str) -> Path:
         return self.logs / f"{component}.log"
+
+    @property
+    def backups(self) -> Path:
+        return self.root / "backups"
 
     @property
     def alerts(self) -> Path:

@@ -88,7 +88,7 @@ def settings_data(
             }
             for p in plans
         },
-        "paths": {"backups": str(run.root / "backups"), "records": str(run.root / "records")},
+        "paths": {"backups": str(run.backups), "records": str(run.root / "records")},
     }
     for key in POLICY_KEYS:
         if key in repo_settings:
