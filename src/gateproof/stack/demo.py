@@ -34,6 +34,11 @@ def register_demo(subparsers: argparse._SubParsersAction) -> None:  # type: igno
     demo.add_argument("--base-port", type=int, default=DEFAULT_BASE_PORT)
     demo.add_argument("--config-dir", type=Path, default=Path("config"))
     demo.add_argument("--tests", type=Path, default=Path("tests"), help="the acceptance suite")
+    demo.add_argument(
+        "--allow-destructive",
+        action="store_true",
+        help="also run the checks that break part of the deployment (the stack is disposable)",
+    )
     demo.set_defaults(func=cmd_demo)
 
 
@@ -61,7 +66,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         monitoring = args.config_dir.resolve().parent / "monitoring"
         launcher.up(run.root, args.config_dir, args.base_port, monitoring)
         print(f"== running every phase: pytest -m '{PHASES}' {args.tests}")
-        code, verdict_line = _run_pytest(run, report_dir, args.tests)
+        extra = ["--gateproof-allow-destructive"] if args.allow_destructive else []
+        code, verdict_line = _run_pytest(run, report_dir, args.tests, extra)
     except (launcher.StackError, VenvError, ValueError) as exc:
         print(f"error: the stack did not start: {exc}", file=sys.stderr)
         return 1
@@ -79,7 +85,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0 if code == NO_TESTS else code  # no tests selected is not a crash
 
 
-def _run_pytest(run: RunDir, report_dir: Path, tests: Path) -> tuple[int, str | None]:
+def _run_pytest(
+    run: RunDir, report_dir: Path, tests: Path, extra: list[str]
+) -> tuple[int, str | None]:
     argv = [
         sys.executable,
         "-m",
@@ -94,6 +102,7 @@ def _run_pytest(run: RunDir, report_dir: Path, tests: Path) -> tuple[int, str | 
         "--html",
         str(report_dir / "report.html"),
         "--self-contained-html",
+        *extra,
     ]
     verdict = None
     with subprocess.Popen(
