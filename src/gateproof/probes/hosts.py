@@ -1,9 +1,9 @@
 """A host through testinfra (``local://`` by default, or any backend: ``ssh://``, ``docker://``).
 
 Only plain Linux interfaces are used (``/proc``, ``df``, ``bash``), so the same probe works on
-a host without systemd, ``ss`` or ``nc``: resources from ``/proc/loadavg``, ``/proc/meminfo`` and
-``df``; listening sockets from ``/proc/net/tcp{,6}``; the owner of a socket from
-``/proc/PID/fd``; TCP reach with bash's ``/dev/tcp`` under ``timeout``.
+a host without systemd, ``ss`` or ``nc``: resources from ``/proc/stat``, ``/proc/loadavg``,
+``/proc/meminfo`` and ``df``; listening sockets from ``/proc/net/tcp{,6}``; the owner of a
+socket from ``/proc/PID/fd``; TCP reach with bash's ``/dev/tcp`` under ``timeout``.
 """
 
 from __future__ import annotations
@@ -83,13 +83,21 @@ def read(host: Any, path: str) -> str:
     return str(result.stdout)
 
 
-def resources(host: Any) -> Resources:
-    """CPU as the 1-minute load average in % of the host's cores (a momentary sample on a
-    shared host says little), memory used % (MemAvailable), disk used % of / as df computes it.
+def resources(host: Any, sample_s: float = 0.5) -> Resources:
+    """CPU busy %, memory used % (MemAvailable), disk used % of / as df computes it.
+
+    CPU counts as busy only when it is busy now (a ``sample_s`` sample of /proc/stat) AND has
+    been over the last minute (load average in % of cores): the smaller of the two is
+    reported, so neither a passing spike nor a burst that is over fails the check.
     """
-    load = float(read(host, "/proc/loadavg").split()[0])
-    cores = int(run(host, "getconf _NPROCESSORS_ONLN").stdout.strip() or 1)
-    cpu = 100.0 * load / max(cores, 1)
+    out = run(host, f"head -1 /proc/stat; sleep {sample_s:g}; head -1 /proc/stat; "
+                    "cat /proc/loadavg; getconf _NPROCESSORS_ONLN").stdout.splitlines()  # fmt: skip
+    first, second = ([int(v) for v in line.split()[1:]] for line in out[:2])
+    delta = [b - a for a, b in zip(first, second, strict=False)]
+    idle = delta[3] + (delta[4] if len(delta) > 4 else 0)  # idle + iowait
+    sample = 100.0 * (1 - idle / sum(delta)) if sum(delta) else 0.0
+    load, cores = float(out[2].split()[0]), max(int(out[3].strip() or 1), 1)
+    cpu = min(sample, 100.0 * load / cores)
     meminfo = {
         line.split(":")[0]: int(line.split()[1])
         for line in read(host, "/proc/meminfo").splitlines()
@@ -100,7 +108,8 @@ def resources(host: Any) -> Resources:
     used, avail = int(df[2]), int(df[3])
     disk = 100.0 * used / (used + avail) if used + avail else 0.0
     detail = (
-        f"cpu {cpu:.0f}% (load average 1m {load:.2f} on {cores} cores); memory {memory:.1f}% "
+        f"cpu {cpu:.0f}% (now {sample:.0f}% over {sample_s:g} s; load average 1m {load:.2f} "
+        f"on {cores} cores = {100 * load / cores:.0f}%); memory {memory:.1f}% "
         f"(MemAvailable {meminfo['MemAvailable']} of {meminfo['MemTotal']} kB); "
         f"disk / {disk:.1f}% (used {used} kB, available {avail} kB, as df computes it)"
     )
