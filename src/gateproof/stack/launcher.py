@@ -4,14 +4,12 @@ where they do not depend on each other), wait for each with a deadline, record t
 
 from __future__ import annotations
 
-import json
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from subprocess import Popen
-from typing import Any
 
 import httpx
 from pydantic import ValidationError
@@ -29,59 +27,18 @@ from gateproof.stack.runconfig import (
     write_secrets,
 )
 from gateproof.stack.settings_out import cors_origins_for, settings_data, write_settings
+from gateproof.stack.state import StackState, Started
 
 POLL_S = 0.1
 STOP_DEADLINE_S = 10.0
 Say = Callable[[str], None]
 
 
+__all__ = ["StackError", "StackState", "Started", "down", "status_rows", "up"]
+
+
 class StackError(Exception):
     """``up`` or ``down`` could not do its job; the message says what and what to do."""
-
-
-@dataclass
-class Started:
-    """One component as recorded in stack.json."""
-
-    name: str
-    pid: int
-    start_time: int | None
-    port: int
-    ports: list[int]
-    url: str
-    health_url: str
-    log: str
-    spawned_s: float = 0.0  # seconds after `up` began
-    ready_s: float | None = None
-    rss_kib: int | None = None
-
-
-@dataclass
-class StackState:
-    run_dir: str
-    base_port: int
-    source_dir: str
-    status: str = "starting"  # starting | up | stopped | failed
-    venv_s: float = 0.0
-    total_s: float = 0.0
-    components: list[Started] = field(default_factory=list)
-    providers: list[dict[str, Any]] = field(default_factory=list)  # ProviderPlan fields
-
-    def save(self, run: RunDir) -> None:
-        tmp = run.state.with_suffix(".tmp")
-        tmp.write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
-        tmp.replace(run.state)
-
-    @classmethod
-    def load(cls, run: RunDir) -> StackState | None:
-        if not run.state.is_file():
-            return None
-        data: dict[str, Any] = json.loads(run.state.read_text(encoding="utf-8"))
-        started = [Started(**c) for c in data.pop("components", [])]
-        return cls(**data, components=started)
-
-    def alive(self) -> list[Started]:
-        return [c for c in self.components if process.is_ours(c.pid, c.start_time)]
 
 
 def up(
@@ -95,6 +52,7 @@ def up(
     run = RunDir.at(run_dir)
     _refuse_if_running(run)
     run.root.mkdir(parents=True, exist_ok=True)
+    _clear_previous_run(run)
     began = time.monotonic()
     plans = copy_sources(source_dir.resolve(), run, base_port)
     repo_settings = read_repo_gateproof_settings(source_dir)
@@ -106,6 +64,7 @@ def up(
     cors = cors_origins_for(repo_settings)
     parts = comp.build(run, base_port, plans, stack_secrets, venv_dir(), monitoring_dir, cors)
     _refuse_busy_ports(parts)  # before the (possibly long) venv build and before any start
+    _refuse_missing_programs(parts)
     try:
         settings = settings_data(run, base_port, plans, repo_settings, monitoring_dir.parent, cors)
     except ValidationError as exc:
@@ -137,6 +96,29 @@ def _refuse_if_running(run: RunDir) -> None:
         raise StackError(
             f"a stack is already running from {run.root} ({pids}).\n"
             f"  Stop it first: gateproof stack down --run-dir {run.root}"
+        )
+
+
+def _clear_previous_run(run: RunDir) -> None:
+    """A run dir used before starts clean: old logs, alerts and time series would otherwise be
+    mistaken for this stack's (backups are kept: they are history)."""
+    for path in (run.logs, run.data("prometheus"), run.data("alertmanager"), run.data("redis")):
+        shutil.rmtree(path, ignore_errors=True)
+    run.alerts.unlink(missing_ok=True)
+
+
+def _refuse_missing_programs(parts: list[comp.Component]) -> None:
+    missing = [
+        f"  {part.name}: {part.argv[0]} not found"
+        for part in parts
+        if part.name != "litellm" and not Path(part.argv[0]).is_file()
+    ]
+    if missing:
+        raise StackError(
+            "cannot start the stack, programs missing (nothing was started):\n"
+            + "\n".join(missing)
+            + "\n  Install them: apt-get install redis-server prometheus prometheus-alertmanager "
+            "prometheus-node-exporter prometheus-redis-exporter"
         )
 
 
