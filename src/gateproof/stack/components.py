@@ -130,7 +130,18 @@ def build(
     components.append(
         Component(
             "redis",
-            [REDIS_SERVER, str(redis_conf)],
+            [
+                REDIS_SERVER,
+                str(redis_conf),  # holds requirepass: the password stays out of argv
+                "--port",
+                str(port["redis"]),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
             port["redis"],
             health.redis_ping(port["redis"], stack_secrets.redis_password),
             base_env(),
