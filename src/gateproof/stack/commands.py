@@ -17,6 +17,7 @@ import json
 import sys
 from pathlib import Path
 
+from gateproof.errors import GateproofError
 from gateproof.stack import launcher
 from gateproof.stack.layout import DEFAULT_BASE_PORT, RunDir
 from gateproof.stack.litellm_env import VenvError
@@ -86,7 +87,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     )
     try:
         state = launcher.up(args.run_dir, config_dir, args.base_port, monitoring_dir)
-    except (launcher.StackError, VenvError, ValueError) as exc:
+    except (GateproofError, launcher.StackError, VenvError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

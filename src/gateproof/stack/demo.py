@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from types import FrameType
 
+from gateproof.errors import GateproofError
 from gateproof.stack import launcher
 from gateproof.stack.layout import DEFAULT_BASE_PORT, RunDir
 from gateproof.stack.litellm_env import VenvError
@@ -68,7 +69,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"== running every phase: pytest -m '{PHASES}' {args.tests}")
         extra = ["--gateproof-allow-destructive"] if args.allow_destructive else []
         code, verdict_line = _run_pytest(run, report_dir, args.tests, extra)
-    except (launcher.StackError, VenvError, ValueError) as exc:
+    except (GateproofError, launcher.StackError, VenvError, ValueError) as exc:
         print(f"error: the stack did not start: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

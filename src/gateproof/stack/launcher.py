@@ -105,6 +105,7 @@ def _clear_previous_run(run: RunDir) -> None:
     for path in (run.logs, run.data("prometheus"), run.data("alertmanager"), run.data("redis")):
         shutil.rmtree(path, ignore_errors=True)
     run.alerts.unlink(missing_ok=True)
+    run.settings.unlink(missing_ok=True)  # written again only once this stack is up
 
 
 def _refuse_missing_programs(parts: list[comp.Component]) -> None:

@@ -72,6 +72,7 @@ def copy_sources(source_dir: Path, run: RunDir, base_port: int) -> list[Provider
     from gateproof.generate import render
     from gateproof.schema import load_sources
 
+    load_sources(source_dir)  # a broken source is reported against the user's file, not the copy
     if run.config.exists():
         shutil.rmtree(run.config)
     shutil.copytree(source_dir, run.config, ignore=shutil.ignore_patterns("backups", ".*"))
