@@ -8,6 +8,7 @@ Heavy client libraries are imported inside the fixtures, only when a test needs 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -17,7 +18,7 @@ import pytest
 from gateproof.errors import ConfigError, ProbeError, UnreachableError
 from gateproof.evidence import Evidence
 from gateproof.settings import Settings
-from gateproof.stashkeys import EVIDENCE_KEY, SETTINGS_KEY
+from gateproof.stashkeys import EVIDENCE_KEY, REDACTOR_KEY, SETTINGS_KEY
 
 if TYPE_CHECKING:
     import httpx
@@ -71,8 +72,19 @@ def config_dir(gateproof_settings: Settings) -> Path:
     return gateproof_settings.config_dir
 
 
+def register_source_secrets(config: pytest.Config, sources: Any) -> None:
+    """Mask the provider API keys the sources reference, in this process's reports."""
+    settings = config.stash[SETTINGS_KEY]
+    redactor = config.stash[REDACTOR_KEY]
+    for name, provider in sources.providers.items():
+        ref = getattr(provider, "api_key", None)
+        if ref:
+            with contextlib.suppress(LookupError, ValueError):
+                redactor.add(settings.resolve_secret(ref, f"providers.{name}.api_key"))
+
+
 @pytest.fixture(scope="session")
-def sources(config_dir: Path) -> Any:
+def sources(pytestconfig: pytest.Config, config_dir: Path) -> Any:
     """The loaded sources of ``config_dir``: session, ``gateproof.schema.Sources``.
 
     A broken source set raises ConfigError here, so every test that needs it errors with
@@ -81,10 +93,12 @@ def sources(config_dir: Path) -> Any:
     from gateproof.schema import load_sources
 
     try:
-        return load_sources(config_dir)
+        loaded = load_sources(config_dir)
     except ConfigError as exc:
         # The findings (file:line: field: message) are the whole story: no traceback.
         pytest.fail(f"the sources in {config_dir} are invalid:\n{exc}", pytrace=False)
+    register_source_secrets(pytestconfig, loaded)
+    return loaded
 
 
 @pytest.fixture

@@ -18,9 +18,10 @@ import pytest
 
 from gateproof import markers, outcome, report_files
 from gateproof.evidence import Redactor
+from gateproof.fixtures import register_source_secrets
 from gateproof.record import RunRecord
 from gateproof.recorder import Recorder
-from gateproof.settings import env_name, flat_keys, option_name
+from gateproof.settings import env_name, flat_keys, option_name, read_secrets_file
 from gateproof.settings_loader import SettingsError, load_settings
 from gateproof.stashkeys import EVIDENCE_KEY, RECORD_KEY, REDACTOR_KEY, SETTINGS_KEY, WAIVERS_KEY
 from gateproof.waivers import WaiverError, load_waivers
@@ -113,7 +114,8 @@ def _settings_file(config: pytest.Config) -> tuple[Path, bool]:
 
 
 def _redactor(settings: Any) -> Redactor:
-    redactor = Redactor()
+    # Every value of the secrets file is a secret, whether or not a setting references it.
+    redactor = Redactor(read_secrets_file(settings.secrets_file).values())
     for key, ref in settings.secret_refs().items():
         # Unresolvable: nothing to mask; the probe that needs it reports it.
         with contextlib.suppress(LookupError):
@@ -147,7 +149,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     settings = metafunc.config.stash[SETTINGS_KEY]
     params: list[Any]
     try:
-        names = sorted(load_sources(settings.config_dir).active_providers())
+        sources = load_sources(settings.config_dir)
+        register_source_secrets(metafunc.config, sources)
+        names = sorted(sources.active_providers())
         params, ids = list(names), [f"provider={name}" for name in names]
     except ConfigError as exc:
         params, ids = [exc], ["provider=<sources invalid>"]

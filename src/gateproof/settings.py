@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -152,6 +152,9 @@ class Signoff(_Strict):
 
 class Settings(_Strict):
     config_dir: Path = Path("config")
+    # The git work tree whose history holds the sources (PRE-SEC-05); default: the one that
+    # contains config_dir. Set it when config_dir is a copy (the reference stack's run dir).
+    source_repo: Path | None = None
     secrets_file: Path | None = None
     deployment: Deployment = Deployment()
     gateway: Gateway | None = None
@@ -225,6 +228,9 @@ def flat_keys(model: type[BaseModel] = Settings, prefix: str = "") -> dict[str, 
 
 
 def _section_model(annotation: Any) -> type[BaseModel] | None:
+    """The model of a section (``X`` or ``X | None``); a mapping of models is a plain key."""
+    if get_origin(annotation) in (dict, list):
+        return None
     candidates = getattr(annotation, "__args__", None) or (annotation,)
     for candidate in candidates:
         if isinstance(candidate, type) and issubclass(candidate, BaseModel):

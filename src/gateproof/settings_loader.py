@@ -112,12 +112,16 @@ def _overlay_env(layered: _Layered, env: Mapping[str, str], keys: dict[str, Any]
         f"{name}: unknown gateproof setting in the environment{_did_you_mean(name, by_env)}; "
         "unset it or fix its name"
         for name in env
-        if name.startswith("GATEPROOF_") and name not in by_env and name not in _NON_KEY_ENV
+        if name.startswith("GATEPROOF_")
+        and name not in by_env
+        and name not in _NON_KEY_ENV
+        and not name.startswith("GATEPROOF_SELFTEST_")
     ]
     return problems + _overlay(layered, chosen, keys, env_name)
 
 
-# Environment variables of gateproof that are not settings keys.
+# Environment variables of gateproof that are not settings keys (GATEPROOF_SELFTEST_* belong
+# to gateproof's own tests).
 _NON_KEY_ENV = {"GATEPROOF_CONFIG", "GATEPROOF_RECORD"}
 
 
@@ -217,6 +221,7 @@ def resolve_paths(settings: Settings, base: Path) -> Settings:
     update: dict[str, Any] = {
         "config_dir": fix(settings.config_dir),
         "secrets_file": fix(settings.secrets_file),
+        "source_repo": fix(settings.source_repo),
         "paths": settings.paths.model_copy(
             update={"backups": fix(settings.paths.backups), "records": fix(settings.paths.records)}
         ),

@@ -55,10 +55,10 @@ def test_every_model_has_rate_limits_and_they_are_enforced(
 
 @pytest.mark.predeploy
 @pytest.mark.checklist("PRE-SEC-05")
-def test_no_secret_in_git_history_or_config(config_dir: Path) -> None:
+def test_no_secret_in_git_history_or_config(config_dir: Path, gateproof_settings: Settings) -> None:
     config, doc = _generated(config_dir)
     findings = config_checks.literal_secret_findings(config, doc)
-    repo = secretscan.repo_root(config_dir)
+    repo = gateproof_settings.source_repo or secretscan.repo_root(config_dir)
     history = [str(f) for f in secretscan.scan_history(repo)]
     if history:
         history.append(
