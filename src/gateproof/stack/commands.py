@@ -95,6 +95,10 @@ def cmd_up(args: argparse.Namespace) -> int:
         return 130
     run = RunDir.at(args.run_dir)
     print(f"stack up in {state.total_s:.1f} s; settings: {run.settings}")
+    for name in ("litellm", "prometheus", "alertmanager"):
+        url = next(c.url for c in state.components if c.name == name)
+        print(f"  {name:<13} {url}")
+    print(f"  secrets       {run.secrets} (0600)")
     print(f"  pytest -m smoke --gateproof-config {run.settings}")
     print(f"  gateproof stack down --run-dir {run.root}")
     return 0
