@@ -54,7 +54,7 @@ test: setup lint
 	$(BIN)/pytest selftests -p no:cacheprovider -W error $(SELFTEST_ARGS)
 
 demo: setup
-	$(BIN)/gateproof demo
+	$(BIN)/gateproof demo --allow-destructive
 
 clean:
 	rm -rf $(VENV) build *.egg-info runs reports

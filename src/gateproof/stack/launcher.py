@@ -26,7 +26,12 @@ from gateproof.stack.runconfig import (
     read_repo_gateproof_settings,
     write_secrets,
 )
-from gateproof.stack.settings_out import cors_origins_for, settings_data, write_settings
+from gateproof.stack.settings_out import (
+    cors_origins_for,
+    git_toplevel,
+    settings_data,
+    write_settings,
+)
 from gateproof.stack.state import StackState, Started
 
 POLL_S = 0.1
@@ -67,6 +72,9 @@ def up(
     _refuse_missing_programs(parts)
     try:
         settings = settings_data(run, base_port, plans, repo_settings, monitoring_dir.parent, cors)
+        source_repo = git_toplevel(source_dir.resolve())
+        if source_repo is not None:  # the run dir's config is a copy: scan the original's history
+            settings["source_repo"] = str(source_repo)
     except ValidationError as exc:
         raise StackError(f"the settings for this stack would be invalid:\n{exc}") from exc
     venv_began = time.monotonic()
