@@ -3,14 +3,11 @@ with one fault at a time.
 
 ``reference_stack`` (session, ReferenceStack) is the shared stack (see
 ``gateproof.stack.testing``); set ``GATEPROOF_SELFTEST_BASE_PORT`` to keep clear of other
-stacks on the machine. ``live`` (session, ReferenceStack) is that stack after an operator's
-``gateproof backup`` (DEP-01 needs one; ``stack up`` does not make it).
+stacks on the machine. ``live`` (session, ReferenceStack) is that same stack: ``stack up``
+already took the pre-deployment backup that DEP-01 looks for, as an operator would.
 """
 
 from __future__ import annotations
-
-import subprocess
-import sys
 
 import pytest
 
@@ -21,10 +18,4 @@ __all__ = ["reference_stack"]
 
 @pytest.fixture(scope="session")
 def live(reference_stack: ReferenceStack) -> ReferenceStack:
-    done = subprocess.run(
-        [sys.executable, "-m", "gateproof.cli", "backup", "--gateproof-config",
-         str(reference_stack.settings_path)],
-        capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stdout + done.stderr
     return reference_stack
