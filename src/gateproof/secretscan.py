@@ -27,8 +27,18 @@ PLACEHOLDERS = frozenset(
 )
 
 
+# A value this short is a test fixture ("pw", "k"), not a credential anyone could use; the
+# keyword detector flags any `password = "..."`, so without this the scan cries wolf on tests.
+MIN_SECRET_CHARS = 4
+
+
 def is_placeholder(value: str) -> bool:
-    return bool(_REFERENCE.match(value)) or value.strip().lower() in PLACEHOLDERS
+    stripped = value.strip()
+    return (
+        bool(_REFERENCE.match(stripped))
+        or stripped.lower() in PLACEHOLDERS
+        or len(stripped) < MIN_SECRET_CHARS
+    )
 
 
 @dataclass(frozen=True)
