@@ -198,3 +198,17 @@ def _evidence(evidence):
     assert "<th>Phase</th>" in html and "<th>Checklist</th>" in html
     assert "SMK-02, PRE-INF-02" in html
     assert "404 from http://127.0.0.1:1/v1/models" in html  # evidence attached to the failure
+
+
+def test_record_and_signoff_from_the_environment(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_suite(pytester, smk02_ok=True)
+    monkeypatch.setenv("GATEPROOF_RECORD", "rec")
+    monkeypatch.setenv("GATEPROOF_SIGNOFF_DEPLOYER", "Env Deployer")
+    result = pytester.runpytest("tests")
+    result.stdout.fnmatch_lines(["record: *rec/record.json*"])
+    record = read_record(pytester)
+    assert record["signoff"]["deployer"] == "Env Deployer"
+    assert record["items"]["DOC-01"]["outcome"] == "not_run"  # no verifier: not signed off
+    assert "sign-off missing" in record["items"]["DOC-01"]["note"]

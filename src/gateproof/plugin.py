@@ -100,10 +100,10 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[RECORD_KEY] = RunRecord(started=dt.datetime.now().astimezone())
         report_files.add_environment(config, settings, config.stash[REDACTOR_KEY])
         config.pluginmanager.register(Recorder(config), "gateproof-recorder")
-    if config.pluginmanager.hasplugin("html"):
-        from gateproof import html_columns
+        if config.pluginmanager.hasplugin("html"):
+            from gateproof import html_columns
 
-        config.pluginmanager.register(html_columns, "gateproof-html")
+            config.pluginmanager.register(html_columns, "gateproof-html")
 
 
 def _settings_file(config: pytest.Config) -> tuple[Path, bool]:

@@ -79,7 +79,7 @@ def record_json(config: pytest.Config, record: RunRecord) -> dict[str, Any]:
 def _artefact_items(config: pytest.Config, data: dict[str, Any]) -> None:
     """DOC-01 and REL-01 are made by the run itself, not by a test."""
     sign = data["signoff"]
-    if config.getoption("gateproof_record"):
+    if record_dir(config) is not None:
         signed = bool(sign["deployer"] and sign["verifier"])
         data["items"]["DOC-01"]["outcome"] = "passed" if signed else "not_run"
         if not signed:
@@ -90,12 +90,17 @@ def _artefact_items(config: pytest.Config, data: dict[str, Any]) -> None:
         data["items"]["REL-01"]["outcome"] = "passed"
 
 
-def write_if_asked(config: pytest.Config, record: RunRecord) -> None:
+def record_dir(config: pytest.Config) -> Path | None:
+    """Where ``--gateproof-record`` (or ``GATEPROOF_RECORD``) asks the record to go."""
     target = config.getoption("gateproof_record") or os.environ.get("GATEPROOF_RECORD")
-    if not target:
+    return config.invocation_params.dir / target if target else None
+
+
+def write_if_asked(config: pytest.Config, record: RunRecord) -> None:
+    directory = record_dir(config)
+    if directory is None:
         return
     redact: Redactor = config.stash[REDACTOR_KEY]
-    directory = config.invocation_params.dir / target
     directory.mkdir(parents=True, exist_ok=True)
     data = record_json(config, record)
     (directory / "record.json").write_text(redact(dumps(data)), encoding="utf-8")
