@@ -212,3 +212,5 @@ def test_record_and_signoff_from_the_environment(
     assert record["signoff"]["deployer"] == "Env Deployer"
     assert record["items"]["DOC-01"]["outcome"] == "not_run"  # no verifier: not signed off
     assert "sign-off missing" in record["items"]["DOC-01"]["note"]
+    checklist = (pytester.path / "rec" / "checklist.md").read_text()
+    assert "  - record written; sign-off missing" in checklist

@@ -48,6 +48,8 @@ def render_checklist(record: dict[str, Any]) -> str:
         outcome = entry["outcome"]
         title = f"~~{item.title}~~" if outcome in ("failed", "error") else item.title
         out.append(f"- {_MARK[outcome]} **{item.id}** {title} — {_LABEL[outcome]}")
+        if entry.get("note"):
+            out.append(f"  - {entry['note']}")
         for test in entry["tests"]:
             line = f"  - `{test['nodeid']}`: {test['outcome']}"
             if test["message"] and test["outcome"] != "passed":
