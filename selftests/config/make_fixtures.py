@@ -182,6 +182,7 @@ CASES: list[dict[str, Any]] = [
         name="literal-api-key",
         id="PRE-CFG-01",
         message="a literal secret is not allowed here",
+        also=["PRE-SEC-05"],
         providers=sub("    api_key: os.environ/CLOUD_API_KEY", "    api_key: " + FAKE_KEY + ALLOW),
         secret=FAKE_KEY,
         about="a key pasted into providers.yaml; the message must not echo it",
@@ -224,6 +225,30 @@ CASES: list[dict[str, Any]] = [
         about="a chain with no target",
     ),
     dict(
+        name="tab-indented-line",
+        id="PRE-CFG-01",
+        message="indent with spaces",
+        providers=sub("    type: vllm\n", "\ttype: vllm\n"),
+        about="an editor put a tab in front of a key",
+    ),
+    dict(
+        name="unquoted-colon-in-value",
+        id="PRE-CFG-01",
+        message="must be quoted",
+        providers=sub(
+            "    type: ollama\n", "    type: ollama\n    description: Ollama: local models\n"
+        ),
+        about="': ' inside an unquoted value",
+    ),
+    dict(
+        name="api-key-almost-reference",
+        id="PRE-CFG-01",
+        message="write os.environ/CLOUD_API_KEY",
+        also=["PRE-SEC-05"],
+        providers=sub("api_key: os.environ/CLOUD_API_KEY", "api_key: os.environ.CLOUD_API_KEY"),
+        about="a reference with a dot: LiteLLM would send it as the key",
+    ),
+    dict(
         name="generated-key-typo",
         id="PRE-CFG-01",
         message="unknown key 'optional_pre_call_check' (did you mean 'optional_pre_call_checks'?)",
@@ -250,7 +275,7 @@ CASES: list[dict[str, Any]] = [
     dict(
         name="shared-host-port",
         id="PRE-CFG-03",
-        message="is also provider 'ollama'",
+        message="is already the address of provider 'ollama'",
         providers=sub("http://127.0.0.1:8080", "http://127.0.0.1:11434"),
         about="two providers, one port",
     ),
@@ -269,6 +294,13 @@ CASES: list[dict[str, Any]] = [
         also=["PRE-CFG-04"],
         providers=sub("    status: disabled\n    api_key: os.environ/CLOUD_API_KEY\n", ""),
         about="the cloud provider turned on without a key (and its model is unmapped)",
+    ),
+    dict(
+        name="loopback-alias-same-server",
+        id="PRE-CFG-03",
+        message="(127.0.0.1:11434: the same server)",
+        providers=sub("http://127.0.0.1:8080", "http://localhost:11434"),
+        about="localhost and 127.0.0.1 are one server",
     ),
     # --- PRE-CFG-04
     dict(
@@ -390,6 +422,24 @@ CASES: list[dict[str, Any]] = [
         about="chain target mapped to a disabled provider",
     ),
     dict(
+        name="chain-to-disabled-providers-model",
+        id="PRE-CFG-05",
+        message="'gpt-4o-mini' is listed by provider 'cloud' (disabled) but has no exact match",
+        mappings=sub(
+            "    chain: [llama-cpp-default]", "    chain: [llama-cpp-default, gpt-4o-mini]"
+        ),
+        about="chain target that only a disabled provider serves (never mapped)",
+    ),
+    dict(
+        name="chain-names-backend-id",
+        id="PRE-CFG-05",
+        message="is a backend model id; name the public model 'qwen-coder-vllm' instead",
+        mappings=sub(
+            "    chain: [llama-cpp-default]", "    chain: [Qwen/Qwen2.5-Coder-7B-Instruct]"
+        ),
+        about="chain names the provider's model id instead of the public name",
+    ),
+    dict(
         name="duplicate-target",
         id="PRE-CFG-05",
         message="is listed twice",
@@ -498,6 +548,21 @@ CASES: list[dict[str, Any]] = [
         about="merge keys, short chain form, bare model strings, quoted names with colons",
     ),
     dict(
+        name="ok-unquoted-colon-names",
+        id=None,
+        message="",
+        mappings=lambda t: sub(
+            'chain: ["qwen2.5-coder:7b", "llama3.1:latest"]',
+            "chain: [qwen2.5-coder:7b, llama3.1:latest]",
+        )(
+            sub(
+                '  "qwen2.5-coder:7b":\n    provider: ollama',
+                "  qwen2.5-coder:7b:\n    provider: ollama",
+            )(t)
+        ),
+        about="names with ':' need no quotes as keys or in flow lists (no ': ' inside)",
+    ),
+    dict(
         name="ok-real-world-extras",
         id=None,
         message="",
@@ -556,9 +621,7 @@ def write_case(case: dict[str, Any]) -> None:
     if "secret" in case:
         expect["never_shows"] = case["secret"]
     (out / "expect.yaml").write_text(
-        yaml.safe_dump(expect, sort_keys=False, allow_unicode=True, width=1000)
-        .replace("never_shows: ", "never_shows: ")
-        .rstrip("\n")
+        yaml.safe_dump(expect, sort_keys=False, allow_unicode=True, width=1000).rstrip("\n")
         + ("" if "secret" not in case else ALLOW)
         + "\n",
         encoding="utf-8",

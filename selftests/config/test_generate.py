@@ -194,6 +194,25 @@ def test_crash_during_write_leaves_the_old_file(
     assert check(scratch_config) == ""
 
 
+def test_crash_after_the_live_write_still_lists_the_new_version(
+    scratch_config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _bump(scratch_config)
+
+    def crash(*_args: object) -> None:
+        raise KeyboardInterrupt  # killed between the live write and the final record update
+
+    monkeypatch.setattr(history.History, "_event", crash)
+    with pytest.raises(KeyboardInterrupt):
+        generate(scratch_config, now=T0)
+    monkeypatch.undo()
+    live = (scratch_config / GENERATED_FILE).read_bytes()
+    version = stamp_of(live.decode())
+    assert version is not None
+    _entry, kept = history.History(scratch_config).data_of(version)
+    assert kept == live, "the live file's version must be listed and restorable"
+
+
 def test_invalid_sources_never_touch_the_generated_file(scratch_config: Path) -> None:
     before = (scratch_config / GENERATED_FILE).read_bytes()
     (scratch_config / MAPPINGS_FILE).write_text("exact_matches: [\n")

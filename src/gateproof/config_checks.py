@@ -19,6 +19,7 @@ from gateproof.schema import (
     MAPPINGS_FILE,
     NO_KEY,
     PROVIDERS_FILE,
+    SOURCE_FILES,
     LiteLLMConfig,
     Sources,
     YamlDoc,
@@ -27,7 +28,8 @@ from gateproof.schema import (
 )
 from gateproof.schema.base import SECRET_REF
 from gateproof.schema.findings import did_you_mean, dotted
-from gateproof.schema.yamlsrc import without_gc
+from gateproof.schema.yamlsrc import load_yaml, without_gc
+from gateproof.secretscan import mask
 
 CHECK_IDS = (
     "PRE-CFG-01",
@@ -85,6 +87,16 @@ def drift_findings(config_dir: Path) -> list[str]:
     ]
 
 
+def _server(url: str) -> tuple[tuple[str, int], str]:
+    """(host, port) identifying the server behind ``url`` (loopback spellings are one host),
+    and ``host:port`` as written."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    key = "loopback" if host in ("localhost", "::1", "0.0.0.0") or host.startswith("127.") else host
+    return (key, port), f"{host}:{port}"
+
+
 @without_gc
 def registry_findings(sources: Sources) -> list[str]:
     """PRE-CFG-03: active providers have a base URL and models; no shared host:port."""
@@ -93,23 +105,23 @@ def registry_findings(sources: Sources) -> list[str]:
     if not active:
         where = sources.where(PROVIDERS_FILE, ["providers"])
         out.append(f"{where}: providers: no provider is active; set status: active on one")
-    seen: dict[tuple[str, int], str] = {}
+    seen: dict[tuple[str, int], tuple[str, str]] = {}
     for name, provider in active.items():
         base: list[Hashable] = ["providers", name]
         where = sources.where(PROVIDERS_FILE, base)
         if provider.base_url is None:
             out.append(f"{where}: providers.{name}: active but has no base_url")
         else:
-            parts = urlsplit(provider.base_url)
-            default = 443 if parts.scheme == "https" else 80
-            addr = (parts.hostname or "", parts.port or default)
+            addr, shown = _server(provider.base_url)
             if addr in seen:
+                other, other_shown = seen[addr]
+                same = "" if shown == other_shown else f" ({other_shown}: the same server)"
                 out.append(
                     f"{sources.where(PROVIDERS_FILE, [*base, 'base_url'])}: providers.{name}."
-                    f"base_url: {addr[0]}:{addr[1]} is also provider {seen[addr]!r}'s address; "
+                    f"base_url: {shown} is already the address of provider {other!r}{same}; "
                     "two providers cannot be the same server"
                 )
-            seen.setdefault(addr, name)
+            seen.setdefault(addr, (name, shown))
         if not provider.models:
             out.append(f"{where}: providers.{name}: active but lists no models")
         listed: set[str] = set()
@@ -240,7 +252,10 @@ def fallback_findings(sources: Sources, config_dir: Path) -> list[str]:
         config, doc = generated(config_dir)
     except ConfigError:
         return out  # PRE-CFG-01 reports an unloadable generated file
-    return out + routing.check_generated_fallbacks(config, doc)
+    in_file = routing.check_generated_fallbacks(config, doc)
+    if out and in_file and not check(config_dir):
+        return out  # the file is current: its findings repeat the sources' (fix those)
+    return out + in_file
 
 
 @without_gc
@@ -287,8 +302,8 @@ def source_rate_limit_findings(sources: Sources) -> list[str]:
 
 
 @without_gc
-def literal_secret_findings(config: LiteLLMConfig, doc: YamlDoc) -> list[str]:
-    """PRE-SEC-05 (static part): secret-looking values of the config are references."""
+def literal_secret_findings(doc: YamlDoc) -> list[str]:
+    """PRE-SEC-05 (static part): secret-looking values of a config file are references."""
     out = []
     data = doc.data if isinstance(doc.data, dict) else {}
     for path, key, value in _walk(data, []):
@@ -297,9 +312,22 @@ def literal_secret_findings(config: LiteLLMConfig, doc: YamlDoc) -> list[str]:
         if SECRET_REF.match(value) or (key == "api_key" and value == NO_KEY):
             continue
         out.append(
-            f"{doc.where(path)}: {dotted(path)}: literal value (masked: {_mask(value)}); write "
+            f"{doc.where(path)}: {dotted(path)}: literal value (masked: {mask(value)}); write "
             "os.environ/NAME and keep the value in the gateway's environment"
         )
+    return out
+
+
+def source_secret_findings(config_dir: Path) -> list[str]:
+    """PRE-SEC-05 on the sources as they are now, committed or not (a key pasted a minute ago
+    is not in the history yet)."""
+    out: list[str] = []
+    for name in SOURCE_FILES:
+        try:
+            doc = load_yaml(config_dir / name)
+        except ConfigError:
+            continue  # PRE-CFG-01 reports a file that does not parse
+        out += literal_secret_findings(doc)
     return out
 
 
@@ -315,10 +343,6 @@ def _walk(node: object, path: list[Hashable]) -> list[tuple[list[Hashable], Hash
         for index, value in enumerate(node):
             found += _walk(value, [*path, index])
     return found
-
-
-def _mask(value: str) -> str:
-    return f"{value[:2]}***({len(value)} chars)" if len(value) > 6 else "***"
 
 
 @without_gc
@@ -351,6 +375,7 @@ def run_all(config_dir: Path, settings_file: Path | None = None) -> dict[str, li
     sources (or the generated file) do not run when it does not load; PRE-CFG-01 says why."""
     results: dict[str, list[str]] = {item: [] for item in CHECK_IDS}
     results["PRE-CFG-01"] = schema_findings(config_dir, settings_file)
+    results["PRE-SEC-05"] = source_secret_findings(config_dir)
     try:
         sources: Sources | None = load_sources(config_dir)
     except ConfigError:
@@ -367,7 +392,7 @@ def run_all(config_dir: Path, settings_file: Path | None = None) -> dict[str, li
     results["PRE-SEC-02"] = rate_limit_findings(config, doc, sources)
     if sources is not None:
         results["PRE-SEC-02"] += source_rate_limit_findings(sources)
-    results["PRE-SEC-05"] = literal_secret_findings(config, doc)
+    results["PRE-SEC-05"] += literal_secret_findings(doc)
     results["PRE-SEC-06"] = switch_findings(config, doc)
     return results
 

@@ -151,7 +151,12 @@ def check(config_dir: Path) -> str:
         fromfile=f"{target} (committed)",
         tofile=f"{target} (regenerated from sources)",
     )
-    return "".join(_masked(line) for line in diff)
+    return "".join(_terminated(_masked(line)) for line in diff)
+
+
+def _terminated(line: str) -> str:
+    """A diff line that lacks its newline (last line of a truncated file) marked as diff does."""
+    return line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
 
 
 _SECRET_LINE = re.compile(

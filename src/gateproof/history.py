@@ -159,14 +159,20 @@ class History:
         sources_sha256: str | None,
         now: datetime | None = None,
     ) -> None:
-        """Keep a copy of ``data`` as ``version``, then put it live and record it current."""
+        """Keep a copy of ``data`` as ``version``, then put it live and record it current.
+
+        The record lists the copy before the file goes live: a run killed in between leaves a
+        live file whose version can still be listed and rolled back to."""
         entry = self._add(data, version, kind, sources_sha256, now)
+        self._save()
         try:
             atomic_write(target, data)
         except BaseException:
             self.record["entries"].pop()
             with contextlib.suppress(OSError):
                 (self.dir / entry.file).unlink()
+            with contextlib.suppress(OSError):
+                self._save()
             raise
         self.record["current"] = version
         self._event({"action": kind, "version": version}, now)

@@ -36,7 +36,30 @@ def model_problem(sources: Sources, name: str) -> str:
             f"{name!r} is mapped to provider {match.provider!r}, which is {state}, so it is not "
             "in the generated model list; point it at an active model"
         )
-    return f"{name!r} is not a model of this deployment{did_you_mean(name, routable)}"
+    return _unmapped_problem(sources, name) or (
+        f"{name!r} is not a model of this deployment{did_you_mean(name, routable)}"
+    )
+
+
+def _unmapped_problem(sources: Sources, name: str) -> str | None:
+    """A provider's own model id used where a public name belongs, if that is the case."""
+    public = [p for p, m in sources.mappings.exact_matches.items() if m.backend_model == name]
+    if public:
+        return f"{name!r} is a backend model id; name the public model {public[0]!r} instead"
+    providers = sources.providers
+    listed_by = [p for p, provider in providers.items() if name in provider.model_set]
+    if not listed_by:
+        return None
+    states = ", ".join(f"{p!r} ({providers[p].status})" for p in listed_by)
+    fix = (
+        "map it in exact_matches"
+        if any(providers[p].active for p in listed_by)
+        else "name a model of an active provider"
+    )
+    return (
+        f"{name!r} is listed by provider {states} but has no exact match, so it is not in "
+        f"the generated model list; {fix}"
+    )
 
 
 def _check_targets(

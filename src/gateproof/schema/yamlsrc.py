@@ -153,7 +153,10 @@ def load_yaml(path: Path, max_bytes: int = MAX_SOURCE_BYTES) -> YamlDoc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
         what = " ".join(p for p in (exc.context, exc.problem) if p)
-        raise ConfigError([f"{name}:{line}: not valid YAML: {what}"]) from None
+        column = f" (column {mark.column + 1})" if mark is not None else ""
+        lines = text.splitlines()
+        hint = _hint(what, lines[line - 1] if line <= len(lines) else "")
+        raise ConfigError([f"{name}:{line}: not valid YAML{column}: {what}{hint}"]) from None
     except yaml.YAMLError as exc:
         raise ConfigError([f"{name}:1: not valid YAML: {exc}"]) from None
     if builder.findings:
@@ -164,6 +167,27 @@ def load_yaml(path: Path, max_bytes: int = MAX_SOURCE_BYTES) -> YamlDoc:
         kind = "a list" if isinstance(doc.data, list) else f"a single value ({doc.data!r:.40})"
         raise ConfigError([f"{name}:1: the top level is {kind}; expected a mapping (key: value)"])
     return doc
+
+
+# What the parser's wording usually means in a hand-edited config, and the fix.
+TAB_HINT = "indent with spaces; YAML does not accept tabs for indentation"
+_HINTS = (
+    ("tab character", TAB_HINT),
+    (
+        "mapping values are not allowed",
+        "a value that contains ': ' must be quoted (name: \"llama3: 8b\"), or this line is "
+        "indented deeper than the key above it",
+    ),
+    ("expected <block end>", "this line is indented differently from its siblings above"),
+    ("could not find expected ':'", "a key is missing its ':' or a quote is not closed"),
+    ("found undefined alias", "an *alias is used before its &anchor"),
+)
+
+
+def _hint(what: str, line: str) -> str:
+    if "\t" in line[: len(line) - len(line.lstrip())]:
+        return f"; {TAB_HINT}"
+    return next((f"; {hint}" for key, hint in _HINTS if key in what), "")
 
 
 def _decode(raw: bytes, name: str) -> str:
