@@ -4,6 +4,7 @@ The secrets are made up at run time (random), so this file holds none itself."""
 
 from __future__ import annotations
 
+import json
 import random
 import string
 import subprocess
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from gateproof.errors import ProbeError
-from gateproof.secretscan import mask, scan_history
+from gateproof.secretscan import BlobCache, mask, scan_history, scan_history_detailed
 
 
 def _git(repo: Path, *args: str) -> str:
@@ -51,11 +52,26 @@ def _aws_key(rng: random.Random) -> str:
     return "AKIA" + "".join(rng.choice(string.ascii_uppercase + "234567") for _ in range(16))
 
 
+@pytest.fixture(autouse=True)
+def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test gets its own blob cache, never the user's."""
+    home = tmp_path / "xdg-cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
+    return home
+
+
+def _cache_file(cache_home: Path) -> Path:
+    return BlobCache(cache_home / "gateproof" / "secretscan").path  # type: ignore[return-value]
+
+
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    _git(tmp_path, "init", "-q", "-b", "main")
-    _commit(tmp_path, {"README.md": "hello\n"}, "start")
-    return tmp_path
+    """A throwaway repository beside (not around) the test's cache."""
+    path = tmp_path / "repo"
+    path.mkdir()
+    _git(path, "init", "-q", "-b", "main")
+    _commit(path, {"README.md": "hello\n"}, "start")
+    return path
 
 
 def test_a_secret_added_then_removed_is_still_found(repo: Path) -> None:
@@ -112,3 +128,67 @@ def test_not_a_repository_is_could_not_check(tmp_path: Path) -> None:
 def test_mask_hides_short_values_entirely() -> None:
     assert mask("abc") == "***, 3 chars"
     assert mask("sk-abcdefghijklmnop") == "sk***, 19 chars"
+
+
+def test_a_second_run_scans_no_blob_and_still_finds_the_secret(
+    repo: Path, cache_home: Path
+) -> None:
+    key = _aws_key(random.Random(11))
+    added = _commit(repo, {"deploy.env": f"AWS_ACCESS_KEY_ID={key}\n"}, "oops")
+    _commit(repo, {"deploy.env": "AWS_ACCESS_KEY_ID=os.environ/AWS_KEY\n"}, "fix")
+
+    cold = scan_history_detailed(repo)
+    warm = scan_history_detailed(repo)
+
+    assert cold.scanned == cold.blobs == 3
+    assert warm.scanned == 0 and warm.blobs == 3
+    assert warm.findings == cold.findings
+    assert [(f.commit, f.file, f.line) for f in warm.findings] == [(added, "deploy.env", 1)]
+    stored = _cache_file(cache_home).read_text()
+    assert key not in stored and key[2:] not in stored, "the cache must not hold the value"
+
+
+def test_only_new_blobs_are_scanned_after_a_commit(repo: Path) -> None:
+    scan_history_detailed(repo)
+    _commit(repo, {"a.txt": "one\n", "b.txt": "two\n"}, "more")
+    assert scan_history_detailed(repo).scanned == 2
+
+
+def test_a_corrupt_cache_is_ignored_and_rebuilt(repo: Path, cache_home: Path) -> None:
+    key = _aws_key(random.Random(13))
+    _commit(repo, {"creds.txt": f"aws_access_key_id = {key}\n"}, "oops")
+    scan_history_detailed(repo)
+    cache = _cache_file(cache_home)
+    for damage in ("{not json", '{"blobs": {"x": 1}}', '{"blobs": []}', "[]"):
+        cache.write_text(damage)
+        again = scan_history_detailed(repo)
+        assert again.scanned == again.blobs, f"cache {damage!r} was trusted"
+        assert any(f.kind == "AWS Access Key" for f in again.findings)
+    assert scan_history_detailed(repo).scanned == 0, "the rebuilt cache was not written"
+
+
+def test_a_malformed_cache_entry_is_rescanned(repo: Path, cache_home: Path) -> None:
+    scan_history_detailed(repo)
+    cache = _cache_file(cache_home)
+    data = json.loads(cache.read_text())
+    blob = next(iter(data["blobs"]))
+    data["blobs"][blob] = [["not", "a", "hit"]]
+    cache.write_text(json.dumps(data))
+    assert scan_history_detailed(repo).scanned == 1
+
+
+def test_digests_in_records_and_manifests_are_not_secrets(repo: Path) -> None:
+    rng = random.Random(17)
+    digest = "".join(rng.choice("0123456789abcdef") for _ in range(64))
+    signing = "".join(rng.choice("0123456789abcdef") for _ in range(64))
+    _commit(
+        repo,
+        {
+            "config/.litellm-history/versions.json": f'{{"sha256": "{digest}"}}\n',
+            "backups/b/manifest.json": f'{{"files": [{{"sha256": "{digest[::-1]}"}}]}}\n',
+            "signing.json": f'{{"signing": "{signing}"}}\n',
+        },
+        "records",
+    )
+    files = {f.file for f in scan_history(repo)}
+    assert files == {"signing.json"}

@@ -5,12 +5,24 @@ so the tree alone is not enough. Each distinct file version (blob) reachable fro
 scanned once with the detect-secrets plugins and filters (``# pragma: allowlist secret`` on a
 line is honoured); a finding names the first commit that carried it, the file, the line and
 the kind, never the value.
+
+What a blob yields never changes (its content is its sha), so the result per blob is cached in
+``${XDG_CACHE_HOME:-~/.cache}/gateproof/secretscan/``, keyed by blob sha and file suffix (the
+detect-secrets plugins read the file type from it) in a file named after the detect-secrets
+version and our filter revision: a second run scans only blobs it has not seen. The cache holds
+line numbers, kinds, masked values and truncated hashes, never a value.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import importlib.metadata
+import json
+import os
 import re
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +31,8 @@ from gateproof.errors import ProbeError
 
 MAX_BLOB_BYTES = 2 * 1024 * 1024
 ZERO = "0" * 40
+# Bump when the filtering below changes what a blob yields: older cache files are then ignored.
+FILTER_REVISION = 2
 # Values the keyword detector flags that are not secrets: references resolved at run time and
 # the placeholders local servers get where a client insists on some key.
 _REFERENCE = re.compile(r"^os\.environ/[A-Za-z_][A-Za-z0-9_]*$")
@@ -30,6 +44,12 @@ PLACEHOLDERS = frozenset(
 # A value this short is a test fixture ("pw", "k"), not a credential anyone could use; the
 # keyword detector flags any `password = "..."`, so without this the scan cries wolf on tests.
 MIN_SECRET_CHARS = 4
+
+
+# A hex value on a line that labels it a digest or an id is one (the generator's version record
+# and backup manifests are full of "sha256": "<64 hex>"), not a credential.
+_DIGEST_LINE = re.compile(r"(sha\d*|digest|checksum|hash|commit|revision)\w*[\"']?\s*[:=]", re.I)
+_HEX_KIND = "Hex High Entropy String"
 
 
 def is_placeholder(value: str) -> bool:
@@ -131,36 +151,136 @@ def _read_blobs(repo: Path, blobs: list[str]) -> dict[str, bytes]:
     return contents
 
 
-def scan_history(repo: Path) -> list[SecretFinding]:
-    """Every secret in any version of any file of ``repo``'s history, first sighting each."""
-    from detect_secrets.core.scan import _process_line_based_plugins
-    from detect_secrets.settings import default_settings
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "gateproof" / "secretscan"
 
-    versions = list(_blob_versions(repo))
+
+# One finding of one blob: line, kind, masked value, value hash (to report a value once per file).
+Hit = tuple[int, str, str, str]
+
+
+class BlobCache:
+    """Findings per (blob sha, file suffix), persisted as one JSON file. A missing, unreadable
+    or malformed file (or entry) is a miss: it is rebuilt, never trusted."""
+
+    def __init__(self, directory: Path | None) -> None:
+        version = importlib.metadata.version("detect-secrets")
+        name = f"blobs-detect-secrets-{version}-r{FILTER_REVISION}.json"
+        self.path = directory / name if directory is not None else None
+        self.entries: dict[str, object] = self._load()
+        self.added = 0
+
+    def _load(self) -> dict[str, object]:
+        if self.path is None:
+            return {}
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        blobs = data.get("blobs") if isinstance(data, dict) else None
+        return blobs if isinstance(blobs, dict) else {}
+
+    def get(self, key: str) -> list[Hit] | None:
+        value = self.entries.get(key)
+        if not isinstance(value, list):
+            return None
+        hits: list[Hit] = []
+        for item in value:
+            if not (isinstance(item, list) and len(item) == 4 and isinstance(item[0], int)):
+                return None
+            if not all(isinstance(part, str) for part in item[1:]):
+                return None
+            hits.append((item[0], item[1], item[2], item[3]))
+        return hits
+
+    def put(self, key: str, hits: list[Hit]) -> None:
+        self.entries[key] = [list(hit) for hit in hits]
+        self.added += 1
+
+    def save(self) -> None:
+        """Atomic (temp file + rename); a cache that cannot be written only costs time."""
+        if self.path is None or not self.added:
+            return
+        data = json.dumps({"blobs": self.entries}, separators=(",", ":")).encode()
+        with contextlib.suppress(OSError):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".blobs.", suffix=".tmp", dir=self.path.parent)
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(data)
+                os.replace(tmp, self.path)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise
+
+
+@dataclass(frozen=True)
+class HistoryScan:
+    findings: list[SecretFinding]
+    blobs: int  # distinct file versions in the history
+    scanned: int  # of which were not in the cache and were read and scanned now
+
+
+def _scan_blob(data: bytes, path: str) -> list[Hit]:
+    from detect_secrets.core.scan import _process_line_based_plugins
+
+    if b"\0" in data[:8192]:
+        return []  # binary
+    lines = data.decode("utf-8", "replace").splitlines()
+    hits: list[Hit] = []
+    for secret in _process_line_based_plugins(list(enumerate(lines, 1)), path):
+        value = secret.secret_value or ""
+        if is_placeholder(value):
+            continue
+        line = lines[secret.line_number - 1] if 0 < secret.line_number <= len(lines) else ""
+        if secret.type == _HEX_KIND and _DIGEST_LINE.search(line):
+            continue
+        digest = hashlib.sha256(value.encode()).hexdigest()[:16]
+        hits.append((secret.line_number, secret.type, mask(value), digest))
+    return hits
+
+
+def scan_history_detailed(repo: Path, cache_dir: Path | None = None) -> HistoryScan:
+    """Every secret in any version of any file of ``repo``'s history, first sighting each.
+    ``cache_dir`` defaults to :func:`default_cache_dir`."""
     first: dict[str, tuple[str, str]] = {}
-    for commit, path, blob in versions:
+    for commit, path, blob in _blob_versions(repo):
         first.setdefault(blob, (commit, path))
-    contents = _read_blobs(repo, list(first))
+    cache = BlobCache(cache_dir or default_cache_dir())
+    per_blob: dict[str, list[Hit]] = {}
+    todo: list[str] = []
+    for blob, (_commit, path) in first.items():
+        hits = cache.get(_key(blob, path))
+        if hits is None:
+            todo.append(blob)
+        else:
+            per_blob[blob] = hits
+    if todo:
+        from detect_secrets.settings import default_settings
+
+        contents = _read_blobs(repo, todo)
+        with default_settings():
+            for blob in todo:
+                path = first[blob][1]
+                data = contents.get(blob)
+                per_blob[blob] = [] if data is None else _scan_blob(data, path)  # None: too big
+                cache.put(_key(blob, path), per_blob[blob])
+        cache.save()
     findings: list[SecretFinding] = []
     seen: set[tuple[str, str]] = set()
-    with default_settings():
-        for blob, (commit, path) in first.items():
-            data = contents.get(blob)
-            if data is None or b"\0" in data[:8192]:
-                continue  # too big or binary
-            lines = data.decode("utf-8", "replace").splitlines()
-            for secret in _process_line_based_plugins(list(enumerate(lines, 1)), path):
-                key = (path, secret.secret_hash)
-                if key in seen or is_placeholder(secret.secret_value or ""):
-                    continue
-                seen.add(key)
-                findings.append(
-                    SecretFinding(
-                        commit=commit,
-                        file=path,
-                        line=secret.line_number,
-                        kind=secret.type,
-                        masked=mask(secret.secret_value or ""),
-                    )
-                )
-    return findings
+    for blob, (commit, path) in first.items():
+        for line, kind, masked, digest in per_blob[blob]:
+            if (path, digest) not in seen:
+                seen.add((path, digest))
+                findings.append(SecretFinding(commit, path, line, kind, masked))
+    return HistoryScan(findings, blobs=len(first), scanned=len(todo))
+
+
+def _key(blob: str, path: str) -> str:
+    return blob + os.path.splitext(path)[1]
+
+
+def scan_history(repo: Path, cache_dir: Path | None = None) -> list[SecretFinding]:
+    return scan_history_detailed(repo, cache_dir).findings
