@@ -114,6 +114,7 @@ def test_references_placeholders_and_allowlisted_lines_are_not_secrets(repo: Pat
             "client.py": 'client = OpenAI(api_key="unused")\n',
             "fixture.yaml": f"api_key: {token}  # pragma: allowlist secret\n",
             "test_env.py": 'env = make_env(redis_password="pw", master_key="k")\n',
+            "typo.yaml": "api_key: os.environ.OPENAI_API_KEY\npassword: ${REDIS_PASSWORD}\n",
         },
         "clean",
     )

@@ -28,14 +28,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gateproof.errors import ProbeError
+from gateproof.schema.base import ALMOST_REF, SECRET_REF
 
 MAX_BLOB_BYTES = 2 * 1024 * 1024
 ZERO = "0" * 40
 # Bump when the filtering below changes what a blob yields: older cache files are then ignored.
-FILTER_REVISION = 2
-# Values the keyword detector flags that are not secrets: references resolved at run time and
-# the placeholders local servers get where a client insists on some key.
-_REFERENCE = re.compile(r"^os\.environ/[A-Za-z_][A-Za-z0-9_]*$")
+FILTER_REVISION = 3
+# Values the keyword detector flags that are not secrets (besides references): the
+# placeholders local servers get where a client insists on some key.
 PLACEHOLDERS = frozenset(
     {"no-key-required", "unused", "not-needed", "fake-api-key", "none", "null", "true", "false"}
 )
@@ -53,9 +53,11 @@ _HEX_KIND = "Hex High Entropy String"
 
 
 def is_placeholder(value: str) -> bool:
+    """References (also misspelt ones such as ``os.environ.NAME``: a config error PRE-CFG-01
+    reports, but the value is a variable name, not a credential) and placeholders."""
     stripped = value.strip()
     return (
-        bool(_REFERENCE.match(stripped))
+        bool(SECRET_REF.match(stripped) or ALMOST_REF.match(stripped))
         or stripped.lower() in PLACEHOLDERS
         or len(stripped) < MIN_SECRET_CHARS
     )

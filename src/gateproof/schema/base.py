@@ -11,7 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict
 SECRET_REF = re.compile(r"^os\.environ/[A-Za-z_][A-Za-z0-9_]*$")
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@+-]*$")
 # Ways people write an environment reference that LiteLLM would take as the literal key.
-_ALMOST_REF = re.compile(
+ALMOST_REF = re.compile(
     r"^\s*(?:os\.environ[./:]|os\.environ\[['\"]?|\$\{?|env:)([A-Za-z_][A-Za-z0-9_]*)['\"\]}]*\s*$"
 )
 
@@ -32,7 +32,7 @@ def check_secret_ref(value: str | None) -> str | None:
     """Accept only ``os.environ/NAME``; never echo the value, it may be the secret."""
     if value is None or SECRET_REF.match(value):
         return value
-    almost = _ALMOST_REF.match(value)
+    almost = ALMOST_REF.match(value)
     if almost:  # a variable name, not a secret: safe to show
         raise ValueError(f"not a reference LiteLLM understands; write os.environ/{almost.group(1)}")
     raise ValueError(
