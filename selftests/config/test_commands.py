@@ -84,3 +84,18 @@ def test_missing_config_dir_is_a_clear_error(
 ) -> None:
     code, _, err = _run(capsys, "generate", "--config-dir", str(tmp_path / "none"))
     assert code == 2 and "cannot read" in err and "Traceback" not in err
+
+
+def test_generate_warns_when_the_written_config_still_fails_a_check(
+    scratch_config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mappings = scratch_config / MAPPINGS_FILE
+    text = mappings.read_text()
+    assert "chain: [mistral-7b-instruct]" in text
+    mappings.write_text(text.replace("chain: [mistral-7b-instruct]", "chain: [gpt-4o-mini]"))
+    code, out, err = _run(capsys, "generate", "--config-dir", str(scratch_config))
+    assert code == 0 and out.startswith("wrote ")
+    assert "warning: PRE-CFG-05 still fails (1 problem(s))" in err
+    assert "'gpt-4o-mini' is listed by provider 'openai-cloud' (disabled)" in err
+    code, _, err = _run(capsys, "generate", "--config-dir", str(scratch_config))
+    assert code == 0 and "PRE-CFG-05 still fails" in err, "an up-to-date file is no excuse"

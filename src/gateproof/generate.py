@@ -15,8 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from gateproof import history
-from gateproof.backups import make_backup
-from gateproof.history import RollbackError, RollbackResult, rollback
 from gateproof.schema import (
     GENERATED_FILE,
     MAPPINGS_FILE,
@@ -28,7 +26,7 @@ from gateproof.schema import (
 from gateproof.schema.yamlsrc import gc_paused
 from gateproof.yamlemit import emit
 
-VERSION_LINE = re.compile(r"^# version: (\S+)$", re.MULTILINE)
+VERSION_LINE = history.VERSION_LINE
 UNSTAMPED = "UNSTAMPED"
 RATE_LIMIT_CHECK = "enforce_model_rate_limits"
 # Redis and the master key come from the gateway's environment, never from this file.
@@ -38,18 +36,6 @@ REDIS_ENV = {
     "password": "os.environ/REDIS_PASSWORD",
 }
 MASTER_KEY_REF = "os.environ/LITELLM_MASTER_KEY"
-
-__all__ = [
-    "GenerateResult",
-    "RollbackError",
-    "RollbackResult",
-    "check",
-    "config_dict",
-    "generate",
-    "make_backup",
-    "render",
-    "rollback",
-]
 
 
 def header(version: str, sources_sha256: str) -> str:

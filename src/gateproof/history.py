@@ -30,7 +30,8 @@ HISTORY_DIR = ".litellm-history"
 RECORD_FILE = "versions.json"
 DEFAULT_KEEP = 10
 MAX_EVENTS = 200
-_STAMP = re.compile(r"^# version: (\S+)$", re.MULTILINE)
+# The stamp line of the generated file's header (gateproof.generate writes it).
+VERSION_LINE = re.compile(r"^# version: (\S+)$", re.MULTILINE)
 
 
 class RollbackError(GateproofError):
@@ -142,7 +143,7 @@ class History:
         digest = hashlib.sha256(data).hexdigest()
         if any(e.sha256 == digest and (self.dir / e.file).exists() for e in self.entries):
             return None
-        match = _STAMP.search(data.decode("utf-8", "replace"))
+        match = VERSION_LINE.search(data.decode("utf-8", "replace"))
         used = {e.version for e in self.entries}
         version = match.group(1) if match and match.group(1) not in used else None
         version = version if version and re.fullmatch(r"[\w.-]+", version) else None
