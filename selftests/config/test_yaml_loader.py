@@ -111,3 +111,14 @@ def test_findings_of_both_files_come_together(tmp_path: Path) -> None:
     assert "providers.yaml:2: providers.a.type: required key 'type' is missing" in text
     assert "unknown key 'exact_match' (did you mean 'exact_matches'?)" in text
     assert "model-mappings.yaml:2: fallback_chain: unknown key" in text
+
+
+def test_a_scalar_where_a_mapping_belongs_names_yaml_not_a_class(tmp_path: Path) -> None:
+    (tmp_path / "providers.yaml").write_text("providers:\n  a: ollama\n")
+    (tmp_path / "model-mappings.yaml").write_text("exact_matches:\n  m: ollama\n")
+    with pytest.raises(ConfigError) as caught:
+        load_sources(tmp_path)
+    text = "\n".join(caught.value.findings)
+    assert "providers.yaml:2: providers.a: expected a mapping (key: value) here; got" in text
+    assert "model-mappings.yaml:2: exact_matches.m: expected a mapping" in text
+    assert "instance of" not in text

@@ -74,6 +74,8 @@ def _message(err: Any, path: Sequence[Hashable], root: type[BaseModel]) -> str:
     if kind == "missing":
         return f"required key {field!r} is missing"
     msg = str(err["msg"]).removeprefix("Value error, ")
+    if kind in ("model_type", "dict_type"):  # pydantic names its class; the reader wants YAML
+        msg = "expected a mapping (key: value) here"
     value = err.get("input")
     shown = ""
     if not isinstance(value, (dict, list)) and not _SECRETISH.search(field):
