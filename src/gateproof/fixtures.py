@@ -95,10 +95,13 @@ def sources(pytestconfig: pytest.Config, config_dir: Path) -> Any:
     try:
         loaded = load_sources(config_dir)
     except ConfigError as exc:
-        # The findings (file:line: field: message) are the whole story: no traceback.
-        pytest.fail(f"the sources in {config_dir} are invalid:\n{exc}", pytrace=False)
-    register_source_secrets(pytestconfig, loaded)
-    return loaded
+        problem = str(exc)
+    else:
+        register_source_secrets(pytestconfig, loaded)
+        return loaded
+    # Outside the except block, so no "during handling of the above exception" chain: the
+    # findings (file:line: field: message) are the whole story.
+    pytest.fail(f"the sources in {config_dir} are invalid:\n{problem}", pytrace=False)
 
 
 @pytest.fixture
