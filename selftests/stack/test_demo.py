@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from gateproof.stack import launcher, process
+from gateproof.stack.demo import INTERRUPTED, _report
 from gateproof.stack.layout import RunDir
 from gateproof.stack.testing import base_port_for_worker, free_base, selftest_config_dir
 
@@ -76,3 +77,14 @@ def test_demo_runs_the_suite_reports_and_stops_the_stack(
     assert state is not None and state.status == "stopped"
     assert not state.alive()
     assert not [p for c in state.components for p in c.ports if process.port_in_use(p)]
+
+
+def test_an_interrupted_demo_claims_no_verdict(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # pytest writes a record of the checks that ran before Ctrl-C, verdict included.
+    (tmp_path / "record.json").write_text(json.dumps({"verdict": "GREEN"}), encoding="utf-8")
+    _report(INTERRUPTED, None, tmp_path)
+    out = capsys.readouterr().out
+    assert "VERDICT: GREEN" not in out
+    assert "VERDICT: none, the run was interrupted" in out

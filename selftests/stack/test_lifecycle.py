@@ -113,7 +113,31 @@ def test_a_busy_port_is_named_before_anything_starts(
             )
     assert f"port {spare_base + 2} (prometheus) is already in use" in str(refused.value)
     assert f"port {spare_base} (litellm)" not in str(refused.value)
-    assert not (tmp_path / "stack.json").exists()
+    assert not any(tmp_path.iterdir()), "a refused up must leave the run dir as it was"
+
+
+def test_status_names_a_dead_component_and_its_log(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    run = RunDir.at(tmp_path)
+    state = launcher.StackState(str(run.root), 28100, "/src", status="up")
+    log = str(run.log("litellm"))
+    state.components.append(
+        launcher.Started("litellm", int(gone.stdout), None, 1, [1], "", "", log)
+    )
+    state.save(run)
+    assert main(["stack", "status", "--run-dir", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "up, but 1 of 1 components unhealthy" in out
+    assert f"litellm: see {log}" in out
+    assert "gateproof stack down --run-dir" in out
 
 
 @pytest.fixture

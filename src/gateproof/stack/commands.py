@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from gateproof.errors import GateproofError
-from gateproof.stack import launcher
+from gateproof.stack import launcher, process
 from gateproof.stack.layout import DEFAULT_BASE_PORT, RunDir
 from gateproof.stack.litellm_env import VenvError
 
@@ -82,13 +82,19 @@ def cmd_up(args: argparse.Namespace) -> int:
     if not (config_dir / "providers.yaml").is_file():
         print(f"error: {config_dir}/providers.yaml not found (give --config-dir)", file=sys.stderr)
         return 2
-    print(
-        f"starting the reference stack in {RunDir.at(args.run_dir).root} (ports {args.base_port}..)"
-    )
+    run_root = RunDir.at(args.run_dir).root
+    if run_root.exists() and not run_root.is_dir():
+        print(f"error: --run-dir {run_root} is a file; give a directory", file=sys.stderr)
+        return 2
+    print(f"starting the reference stack in {run_root} (ports {args.base_port}..)")
     try:
-        state = launcher.up(args.run_dir, config_dir, args.base_port, monitoring_dir)
+        with process.interrupt_on_stop_signals():  # SIGTERM too: stop what had started
+            state = launcher.up(args.run_dir, config_dir, args.base_port, monitoring_dir)
     except (GateproofError, launcher.StackError, VenvError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # e.g. the run dir is a file or not writable
+        print(f"error: {exc.strerror or exc}: {exc.filename or run_root}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted: stopped what had started", file=sys.stderr)
@@ -111,10 +117,23 @@ def cmd_status(args: argparse.Namespace) -> int:
         return 1
     header = ("COMPONENT", "PID", "PORT", "HEALTHY")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
-    print(f"stack in {state.run_dir}: {state.status}")
+    unhealthy = [r[0] for r in rows if r[3] != "yes"]
+    summary = state.status
+    if state.status == "up" and unhealthy:
+        summary = f"up, but {len(unhealthy)} of {len(rows)} components unhealthy"
+    print(f"stack in {state.run_dir}: {summary}")
     for row in [header, *rows]:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
-    return 0 if rows and all(r[3] == "yes" for r in rows) else 1
+    if state.status == "up" and unhealthy:
+        logs = {c.name: c.log for c in state.components}
+        for name in unhealthy:
+            print(f"  {name}: see {logs[name]}")
+        print(
+            f"  To restart: gateproof stack down --run-dir {state.run_dir} && "
+            f"gateproof stack up --run-dir {state.run_dir} --base-port {state.base_port} "
+            f"--config-dir {state.source_dir}"
+        )
+    return 0 if rows and not unhealthy else 1
 
 
 def cmd_down(args: argparse.Namespace) -> int:

@@ -20,7 +20,7 @@ from gateproof.stack.component_files import (
     write_prometheus_conf,
     write_redis_conf,
 )
-from gateproof.stack.layout import RunDir, fixed_port
+from gateproof.stack.layout import FIXED_OFFSETS, RunDir, fixed_port
 from gateproof.stack.litellm_env import litellm_bin, proxy_env
 from gateproof.stack.runconfig import ProviderPlan, StackSecrets
 
@@ -29,6 +29,13 @@ PROMETHEUS = "/usr/bin/prometheus"
 ALERTMANAGER = "/usr/bin/prometheus-alertmanager"
 NODE_EXPORTER = "/usr/bin/prometheus-node-exporter"
 REDIS_EXPORTER = "/usr/bin/prometheus-redis-exporter"
+PROGRAMS = {  # the Debian programs the stack runs (LiteLLM comes from its own venv)
+    "redis": REDIS_SERVER,
+    "prometheus": PROMETHEUS,
+    "alertmanager": ALERTMANAGER,
+    "node-exporter": NODE_EXPORTER,
+    "redis-exporter": REDIS_EXPORTER,
+}
 # Node exporter's default list minus "overlay", so "/" in a container still has disk metrics.
 FS_TYPES_EXCLUDE = (
     "^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|"
@@ -111,18 +118,7 @@ def build(
     cors_origins: list[str],
 ) -> list[Component]:
     """Every component of the stack; writes their config files into the run dir."""
-    port = {
-        name: fixed_port(base, name)
-        for name in (
-            "litellm",
-            "redis",
-            "prometheus",
-            "alertmanager",
-            "node-exporter",
-            "redis-exporter",
-            "webhook",
-        )
-    }
+    port = {name: fixed_port(base, name) for name in FIXED_OFFSETS}
     local = {name: f"http://127.0.0.1:{p}" for name, p in port.items()}
     listen = {name: f"127.0.0.1:{p}" for name, p in port.items()}
     components = [standin(plan, stack_secrets) for plan in plans]
@@ -186,7 +182,7 @@ def build(
         )
     )
     components.append(
-        Component(
+        _exporter(
             "node-exporter",
             [
                 NODE_EXPORTER,
@@ -195,14 +191,12 @@ def build(
                 f"--collector.filesystem.fs-types-exclude={FS_TYPES_EXCLUDE}",
             ],
             port["node-exporter"],
-            health.http_ok(f"{local['node-exporter']}/metrics", contains="node_cpu_seconds_total"),
+            "node_cpu_seconds_total",
             base_env(),
-            url=local["node-exporter"],
-            health_url=f"{local['node-exporter']}/metrics",
         )
     )
     components.append(
-        Component(
+        _exporter(
             "redis-exporter",
             [
                 REDIS_EXPORTER,
@@ -210,10 +204,8 @@ def build(
                 f"-web.listen-address={listen['redis-exporter']}",
             ],
             port["redis-exporter"],
-            health.http_ok(f"{local['redis-exporter']}/metrics", contains="redis_up 1"),
+            "redis_up 1",  # it answers before it has reached Redis: wait until it has
             base_env(REDIS_PASSWORD=stack_secrets.redis_password),
-            url=local["redis-exporter"],
-            health_url=f"{local['redis-exporter']}/metrics",
         )
     )
     components.append(
@@ -240,6 +232,15 @@ def build(
         )
     )
     return components
+
+
+def _exporter(
+    name: str, argv: list[str], port: int, ready_text: str, env: dict[str, str]
+) -> Component:
+    """An exporter is ready once its /metrics page holds ``ready_text``."""
+    url = f"http://127.0.0.1:{port}"
+    ready = health.http_ok(f"{url}/metrics", contains=ready_text)
+    return Component(name, argv, port, ready, env, url=url, health_url=f"{url}/metrics")
 
 
 def litellm(

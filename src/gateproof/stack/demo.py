@@ -14,16 +14,16 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from types import FrameType
 
 from gateproof.errors import GateproofError
-from gateproof.stack import launcher
+from gateproof.stack import launcher, process
 from gateproof.stack.layout import DEFAULT_BASE_PORT, RunDir
 from gateproof.stack.litellm_env import VenvError
 
 PHASES = "predeploy or smoke or postdeploy or monitoring"
 PYTEST_GRACE_S = 30.0
 NO_TESTS = 5
+INTERRUPTED = 130
 
 
 def register_demo(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -43,45 +43,37 @@ def register_demo(subparsers: argparse._SubParsersAction) -> None:  # type: igno
     demo.set_defaults(func=cmd_demo)
 
 
-def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
 def cmd_demo(args: argparse.Namespace) -> int:
     stamp = time.strftime("%Y%m%d-%H%M%S")
     run = RunDir.at(args.run_dir or Path("runs") / f"demo-{stamp}")
     report_dir: Path = (args.report_dir or Path("reports") / f"demo-{stamp}").resolve()
-    if run.root.exists() and any(run.root.iterdir()):
+    if run.root.exists() and (not run.root.is_dir() or any(run.root.iterdir())):
         print(
-            f"error: run dir {run.root} is not empty; the demo needs a fresh one", file=sys.stderr
+            f"error: run dir {run.root} is not an empty directory; the demo needs a fresh one",
+            file=sys.stderr,
         )
         return 2
     report_dir.mkdir(parents=True, exist_ok=True)
-    # Explicit SIGINT too: started from a script in the background it may be inherited ignored.
-    signals = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-    previous = {sig: signal.signal(sig, _raise_interrupt) for sig in signals}
     verdict_line = None
     code = 1
-    try:
-        print(f"== starting the reference stack in {run.root}")
-        monitoring = args.config_dir.resolve().parent / "monitoring"
-        launcher.up(run.root, args.config_dir, args.base_port, monitoring)
-        print(f"== running every phase: pytest -m '{PHASES}' {args.tests}")
-        extra = ["--gateproof-allow-destructive"] if args.allow_destructive else []
-        code, verdict_line = _run_pytest(run, report_dir, args.tests, extra)
-    except (GateproofError, launcher.StackError, VenvError, ValueError) as exc:
-        print(f"error: the stack did not start: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("\ninterrupted: stopping the stack", file=sys.stderr)
-        code = 130
-    finally:
-        for sig in signals:  # a second Ctrl-C must not cut the stop short (it has a deadline)
-            signal.signal(sig, signal.SIG_IGN)
-        print(f"== stopping the stack in {run.root}")
-        launcher.down(run.root)
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+    with process.interrupt_on_stop_signals():
+        try:
+            print(f"== starting the reference stack in {run.root}")
+            monitoring = args.config_dir.resolve().parent / "monitoring"
+            launcher.up(run.root, args.config_dir, args.base_port, monitoring)
+            print(f"== running every phase: pytest -m '{PHASES}' {args.tests}")
+            extra = ["--gateproof-allow-destructive"] if args.allow_destructive else []
+            code, verdict_line = _run_pytest(run, report_dir, args.tests, extra)
+        except (GateproofError, launcher.StackError, VenvError, ValueError, OSError) as exc:
+            print(f"error: the stack did not start: {exc}", file=sys.stderr)
+            return 1  # after the stop below
+        except KeyboardInterrupt:
+            print("\ninterrupted: stopping the stack", file=sys.stderr)
+            code = INTERRUPTED
+        finally:
+            with process.stop_signals_ignored():
+                print(f"== stopping the stack in {run.root}")
+                launcher.down(run.root)
     _report(code, verdict_line, report_dir)
     return 0 if code == NO_TESTS else code  # no tests selected is not a crash
 
@@ -128,7 +120,10 @@ def _run_pytest(
 
 def _report(code: int, verdict_line: str | None, report_dir: Path) -> None:
     record = report_dir / "record.json"
-    if verdict_line is None and record.is_file():
+    if code == INTERRUPTED:
+        # The record of an interrupted run covers only the checks that ran: no verdict.
+        verdict_line = "VERDICT: none, the run was interrupted (partial report below)"
+    elif verdict_line is None and record.is_file():
         data = json.loads(record.read_text(encoding="utf-8"))
         verdict_line = f"VERDICT: {data.get('verdict', 'unknown')}"
     print("== demo finished")

@@ -18,7 +18,14 @@ from gateproof.backups import make_backup
 from gateproof.stack import components as comp
 from gateproof.stack import process
 from gateproof.stack.component_files import rule_files
-from gateproof.stack.layout import RunDir
+from gateproof.stack.layout import (
+    FIXED_OFFSETS,
+    RunDir,
+    check_base_port,
+    control_port,
+    fixed_port,
+    provider_port,
+)
 from gateproof.stack.litellm_env import ensure_venv, venv_dir
 from gateproof.stack.runconfig import (
     copy_sources,
@@ -56,6 +63,10 @@ def up(
     """Start the whole stack; on any failure stop what was started and raise StackError."""
     run = RunDir.at(run_dir)
     _refuse_if_running(run)
+    # Both checks before the run dir is touched: a refused `up` leaves a previous run's
+    # logs, secrets and settings as they were.
+    _refuse_busy_ports(planned_ports(source_dir, base_port))
+    _refuse_missing_programs()
     run.root.mkdir(parents=True, exist_ok=True)
     _clear_previous_run(run)
     began = time.monotonic()
@@ -68,8 +79,6 @@ def up(
         say(f"note: no alert rules in {monitoring_dir}/prometheus/rules; Prometheus runs without")
     cors = cors_origins_for(repo_settings)
     parts = comp.build(run, base_port, plans, stack_secrets, venv_dir(), monitoring_dir, cors)
-    _refuse_busy_ports(parts)  # before the (possibly long) venv build and before any start
-    _refuse_missing_programs(parts)
     try:
         settings = settings_data(run, base_port, plans, repo_settings, monitoring_dir.parent, cors)
         source_repo = git_toplevel(source_dir.resolve())
@@ -116,11 +125,24 @@ def _clear_previous_run(run: RunDir) -> None:
     run.settings.unlink(missing_ok=True)  # written again only once this stack is up
 
 
-def _refuse_missing_programs(parts: list[comp.Component]) -> None:
+def planned_ports(source_dir: Path, base_port: int) -> list[tuple[str, int]]:
+    """(component, port) for every port the stack would bind, from the sources alone."""
+    from gateproof.schema import load_sources
+
+    active = list(load_sources(source_dir.resolve()).active_providers())
+    check_base_port(base_port, len(active))
+    ports = [(name, fixed_port(base_port, name)) for name in FIXED_OFFSETS]
+    for i, name in enumerate(active):
+        ports += [(f"standin-{name}", provider_port(base_port, i))]
+        ports += [(f"standin-{name}", control_port(base_port, i))]
+    return ports
+
+
+def _refuse_missing_programs() -> None:
     missing = [
-        f"  {part.name}: {part.argv[0]} not found"
-        for part in parts
-        if part.name != "litellm" and not Path(part.argv[0]).is_file()
+        f"  {name}: {path} not found"
+        for name, path in comp.PROGRAMS.items()
+        if not Path(path).is_file()
     ]
     if missing:
         raise StackError(
@@ -131,11 +153,10 @@ def _refuse_missing_programs(parts: list[comp.Component]) -> None:
         )
 
 
-def _refuse_busy_ports(parts: list[comp.Component]) -> None:
+def _refuse_busy_ports(ports: list[tuple[str, int]]) -> None:
     busy = [
-        f"  port {port} ({part.name}) is already in use"
-        for part in parts
-        for port in part.ports
+        f"  port {port} ({name}) is already in use"
+        for name, port in ports
         if process.port_in_use(port)
     ]
     if busy:

@@ -9,8 +9,10 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 
 # Children started by this process, kept referenced while they run: when `up` runs inside a
 # long-lived process (the selftests), a collected Popen of a live child would warn, and an
@@ -132,3 +134,34 @@ def tail(path: Path, lines: int = 25, mask: Sequence[str] = ()) -> str:
         if secret:
             last = last.replace(secret, "***")
     return last or "(log is empty)"
+
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+@contextmanager
+def interrupt_on_stop_signals() -> Iterator[None]:
+    """SIGINT, SIGTERM and SIGHUP raise KeyboardInterrupt inside the block, so the cleanup of
+    whoever started processes runs. SIGINT explicitly too: started in the background by a
+    script, a process may inherit it ignored."""
+    previous = {sig: signal.signal(sig, _raise_interrupt) for sig in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+@contextmanager
+def stop_signals_ignored() -> Iterator[None]:
+    """For a stop that has its own deadline: a second Ctrl-C must not cut it short."""
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
