@@ -147,10 +147,14 @@ def test_no_key_configured_accepts_litellm_fake_key(vllm_standin: RunningStandin
 
 
 def test_keepalive_answers_do_not_stall(vllm_standin: RunningStandin) -> None:
-    # Without TCP_NODELAY on accepted sockets each answer waited ~40 ms for a delayed ACK.
+    # Without TCP_NODELAY on accepted sockets every answer on a kept-alive connection waited
+    # ~40 ms for a delayed ACK. The fastest of many answers is compared, not the total: load
+    # on a shared machine slows some answers, but a stall would floor every one at 40 ms.
     body = {"model": MODEL, "messages": HELLO}
-    with httpx.Client(base_url=vllm_standin.openai_base_url, timeout=2.0) as http:
-        started = time.monotonic()
-        for _ in range(50):
+    took = []
+    with httpx.Client(base_url=vllm_standin.openai_base_url, timeout=5.0) as http:
+        for _ in range(20):
+            started = time.monotonic()
             assert http.post("/chat/completions", json=body).status_code == 200
-        assert time.monotonic() - started < 1.0
+            took.append(time.monotonic() - started)
+    assert min(took) < 0.035, f"fastest of 20 answers took {min(took) * 1000:.0f} ms"

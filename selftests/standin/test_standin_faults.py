@@ -63,7 +63,7 @@ def test_hang_times_out_the_client_until_cleared(
     started = time.monotonic()
     with pytest.raises(openai.APITimeoutError):
         ask(vllm_client, timeout=0.5)
-    assert 0.4 < time.monotonic() - started < 2.0
+    assert time.monotonic() - started >= 0.4  # it waited for the client's timeout
     fresh_vllm.control.clear()
     assert ask(vllm_client, timeout=0.5)
     assert fresh_vllm.control.counters()["faults"]["hang"] == 1
@@ -79,12 +79,12 @@ def test_refuse_ends_hung_requests_with_503(fresh_vllm: RunningStandin) -> None:
 
     waiter = threading.Thread(target=hung_request)
     waiter.start()
-    time.sleep(0.2)
-    started = time.monotonic()
+    deadline = time.monotonic() + 5.0  # until the request is held, however busy the machine
+    while fresh_vllm.control.counters()["total"] < 1 and time.monotonic() < deadline:
+        time.sleep(0.02)
     fresh_vllm.control.set_faults(refuse=True)
     waiter.join(5.0)
-    assert outcome == [503]
-    assert time.monotonic() - started < 1.0
+    assert outcome == [503]  # within the request's 5 s timeout: refuse ended the hang
     assert port_refuses(fresh_vllm.port)
 
 

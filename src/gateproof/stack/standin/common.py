@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import hmac
 import json
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import Any
 
 from starlette.requests import Request
+from starlette.responses import Response
+
+Handler = Callable[[Request], Awaitable[Response]]
+ErrorReply = Callable[[int, str], Response]
 
 
 class BadRequest(Exception):
@@ -39,6 +43,26 @@ def bearer_ok(request: Request, api_key: str | None) -> bool:
     if scheme.lower() != "bearer":
         return False
     return hmac.compare_digest(token.strip().encode(), api_key.encode())
+
+
+def guard(
+    api_key: str | None, error: ErrorReply, unauthorized: str
+) -> Callable[[Handler], Handler]:
+    """Wrap a route: 401 without the provider's key, 400 for a body the API rejects; both
+    in the provider's own error shape (``error``)."""
+
+    def guarded(handler: Handler) -> Handler:
+        async def wrapped(request: Request) -> Response:
+            if not bearer_ok(request, api_key):
+                return error(401, unauthorized)
+            try:
+                return await handler(request)
+            except BadRequest as exc:
+                return error(400, str(exc))
+
+        return wrapped
+
+    return guarded
 
 
 def dumps(data: object) -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 from typing import Any
 
@@ -17,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from gateproof.stack.standin.common import BadRequest, bearer_ok, dumps, ndjson, read_json_object
+from gateproof.stack.standin.common import dumps, guard, ndjson, read_json_object
 from gateproof.stack.standin.faults import FaultState
 from gateproof.stack.standin.middleware import MODEL_SCOPE_KEY
 from gateproof.stack.standin.replies import Reply, make_reply, prompt_of
@@ -28,8 +27,6 @@ CONTEXT_LENGTH = 8192
 NS_PER_TOKEN = 1_000_000  # made-up but stable durations
 MODIFIED_AT = "2025-01-01T00:00:00Z"
 MALFORMED = b'{"model":"standin","created_at":"2025-01-01T00:00:00Z","message":{"role":"assi'
-
-Handler = Callable[[Request], Awaitable[Response]]
 
 
 def error_body(status: int, message: str) -> bytes:
@@ -124,16 +121,7 @@ def _answer(reply: Reply, stream: bool, head: dict[str, Any], chat: bool) -> Res
 def build_ollama_app(spec: StandinSpec, state: FaultState) -> Starlette:
     """The Ollama API for ``spec`` (before the fault middleware)."""
 
-    def guarded(handler: Handler) -> Handler:
-        async def wrapped(request: Request) -> Response:
-            if not bearer_ok(request, spec.api_key):
-                return _error(401, "unauthorized")
-            try:
-                return await handler(request)
-            except BadRequest as exc:
-                return _error(400, str(exc))
-
-        return wrapped
+    guarded = guard(spec.api_key, _error, "unauthorized")
 
     async def root(request: Request) -> Response:
         return PlainTextResponse("Ollama is running")

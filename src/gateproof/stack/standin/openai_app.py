@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.applications import Starlette
@@ -18,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from gateproof.stack.standin.common import BadRequest, bearer_ok, dumps, read_json_object, sse
+from gateproof.stack.standin.common import dumps, guard, read_json_object, sse
 from gateproof.stack.standin.faults import FaultState
 from gateproof.stack.standin.middleware import MODEL_SCOPE_KEY
 from gateproof.stack.standin.replies import Reply, make_reply, prompt_of
@@ -35,8 +34,6 @@ ERROR_TYPES = {
     500: ("server_error", None),
     503: ("server_error", None),
 }
-
-Handler = Callable[[Request], Awaitable[Response]]
 
 
 def _error_data(status: int, message: str, param: str | None = None) -> dict[str, Any]:
@@ -92,16 +89,7 @@ def build_openai_app(spec: StandinSpec, state: FaultState) -> Starlette:
     """The OpenAI-compatible API for ``spec`` (before the fault middleware)."""
     serial = itertools.count(1)
 
-    def guarded(handler: Handler) -> Handler:
-        async def wrapped(request: Request) -> Response:
-            if not bearer_ok(request, spec.api_key):
-                return _error(401, "Incorrect API key provided.")
-            try:
-                return await handler(request)
-            except BadRequest as exc:
-                return _error(400, str(exc))
-
-        return wrapped
+    guarded = guard(spec.api_key, _error, "Incorrect API key provided.")
 
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
