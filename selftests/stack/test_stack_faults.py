@@ -4,10 +4,12 @@ Each fault goes to its own deployment where it can: LiteLLM puts a failing deplo
 cooldown (``cooldown_time`` of the generated config, 30 s), and a deployment in cooldown is
 skipped, so a later test on it would never reach its stand-in. At the end of the module the
 stack is left routing normally again (waits out any cooldown), for the tests that follow.
+The last test breaks a whole fallback chain, so it stays last.
 """
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Iterator
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 
 import openai
 import pytest
+import yaml
 
 from gateproof.stack.testing import ReferenceStack
 
@@ -30,15 +33,21 @@ class Outcome:
     error: str = ""
 
 
-def ask(stack: ReferenceStack, model: str, timeout: float = 15.0) -> Outcome:
-    """One uncached completion through the gateway with the official client."""
+def ask(
+    stack: ReferenceStack, model: str, timeout: float = 15.0, retries: int | None = None
+) -> Outcome:
+    """One uncached completion through the gateway with the official client; ``retries``
+    overrides the gateway's num_retries for this request."""
+    extra: dict[str, object] = {"cache": {"no-cache": True}}
+    if retries is not None:
+        extra["num_retries"] = retries
     try:
         with stack.openai_client(timeout=timeout) as client:
             raw = client.chat.completions.with_raw_response.create(
                 model=model,
                 messages=[{"role": "user", "content": f"fault check {uuid.uuid4().hex}"}],
                 max_tokens=8,
-                extra_body={"cache": {"no-cache": True}},
+                extra_body=extra,
             )
     except openai.APITimeoutError:
         return Outcome("timeout")
@@ -105,7 +114,7 @@ def test_hang_times_out_a_short_client(clean_standins: ReferenceStack) -> None:
     started = time.monotonic()
     outcome = ask(clean_standins, model_of(clean_standins, provider), timeout=2.0)
     assert outcome.status == "timeout", outcome
-    assert time.monotonic() - started < 5.0
+    assert time.monotonic() - started >= 1.9  # the client gave up after its own 2 s timeout
     assert control.counters()["total"] >= 1  # the request did reach the hung stand-in
 
 
@@ -138,3 +147,54 @@ def test_error_rate_is_retried_or_surfaces(clean_standins: ReferenceStack) -> No
     recovered = [o for o in outcomes if o.status == 200 and (o.retries or o.fallbacks)]
     failed = [o for o in outcomes if o.status != 200]
     assert recovered or failed, f"a 500 left no trace at the client: {outcomes}"
+
+
+def fallback_chain(stack: ReferenceStack, model: str) -> list[str]:
+    """``model`` and every model its fallbacks (nested) lead to, from the deployed config."""
+    config = yaml.safe_load(stack.run.deployed_config.read_text(encoding="utf-8"))
+    edges: dict[str, list[str]] = {}
+    for entry in config.get("router_settings", {}).get("fallbacks", []):
+        edges.update(entry)
+    chain = [model]
+    for hop in chain:
+        chain += [m for m in edges.get(hop, []) if m not in chain]
+    return chain
+
+
+def test_exhausted_fallback_chain_fires_its_alert_end_to_end(
+    clean_standins: ReferenceStack,
+) -> None:
+    """Stand-ins refuse -> gateway 5xx -> LiteLLM metrics -> Prometheus rule (1 s evaluation)
+    -> Alertmanager -> webhook -> RUN/alerts.jsonl. FallbackChainExhausted has no ``for:``;
+    it needs its counters to rise between two scrapes, hence a request per second."""
+    stack = clean_standins
+    model = model_of(stack, provider_with_type(stack, "llama_cpp"))
+    chain = fallback_chain(stack, model)
+    from gateproof.schema import load_sources
+
+    routes = load_sources(stack.run.config).routable_models()
+    providers = {routes[hop].provider for hop in chain}
+    assert len(chain) >= 2, f"{model} has no fallback in the reference config: {chain}"
+    for name in providers:
+        stack.control(name).set_faults(refuse=True)
+    before = len(stack.run.alerts.read_text(encoding="utf-8").splitlines())
+    deadline = time.monotonic() + 25.0
+    fired: list[dict[str, object]] = []
+    outcomes: list[Outcome] = []
+    while not fired and time.monotonic() < deadline:
+        outcomes.append(ask(stack, model, retries=0))  # no retry back-off: a failure in ms
+        lines = stack.run.alerts.read_text(encoding="utf-8").splitlines()[before:]
+        alerts = [json.loads(line) for line in lines]
+        fired = [a for a in alerts if a["labels"].get("alertname") == "FallbackChainExhausted"]
+        time.sleep(1.0)
+    assert all(o.status != 200 for o in outcomes), f"answered despite {providers}: {outcomes}"
+    assert fired, (
+        f"FallbackChainExhausted not delivered to {stack.run.alerts} within 25 s "
+        f"({len(outcomes)} failed requests for {model}, chain {chain})"
+    )
+    assert fired[0]["status"] == "firing"
+    assert fired[0]["labels"] == {
+        "alertname": "FallbackChainExhausted",
+        "requested_model": model,
+        "severity": "critical",
+    }
