@@ -8,7 +8,6 @@ with running_standin("ollama", "ollama", ["llama3.1:latest"]) as standin:
 from __future__ import annotations
 
 import subprocess
-import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -65,18 +64,6 @@ def running_standin(
         yield RunningStandin(spec, spec.host, server.port, server.control_port)
     finally:
         runner.stop()
-
-
-def standin_command(spec: StandinSpec, api_key_env: str | None = None) -> list[str]:
-    """The command line that runs ``spec`` as its own process (the key travels by env var)."""
-    command = [sys.executable, "-m", "gateproof.stack.standin", "--name", spec.name]
-    command += ["--type", spec.type, "--host", spec.host, "--port", str(spec.port)]
-    command += ["--control-port", str(spec.control_port)]
-    for model in spec.models:
-        command += ["--model", model]
-    if api_key_env:
-        command += ["--api-key-env", api_key_env]
-    return command
 
 
 def wait_ready(
