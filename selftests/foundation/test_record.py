@@ -214,3 +214,28 @@ def test_record_and_signoff_from_the_environment(
     assert "sign-off missing" in record["items"]["DOC-01"]["note"]
     checklist = (pytester.path / "rec" / "checklist.md").read_text()
     assert "  - record written; sign-off missing" in checklist
+
+
+def test_interrupted_run_is_red(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        **{
+            "tests/test_stop": """
+import pytest
+
+@pytest.mark.predeploy
+@pytest.mark.checklist("PRE-CFG-01")
+def test_first():
+    pass
+
+@pytest.mark.predeploy
+@pytest.mark.checklist("PRE-CFG-02")
+def test_ctrl_c():
+    raise KeyboardInterrupt
+"""
+        }
+    )
+    result = pytester.runpytest_subprocess("tests", "--gateproof-record", "rec")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    record = read_record(pytester)
+    assert record["verdict"] == "RED"
+    assert "interrupted" in record["verdict_reason"]

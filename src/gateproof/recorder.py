@@ -28,6 +28,10 @@ class Recorder:
         if not record.results:
             return  # no acceptance test ran: nothing to decide
         record.finished = dt.datetime.now().astimezone()
+        if session.exitstatus == pytest.ExitCode.INTERRUPTED:
+            # Ctrl-C or a collection error: what did run may be green, the run as a whole
+            # is not a verdict on the deployment.
+            record.problems.append("the run was interrupted: not every selected check ran")
         today = dt.date.today()
         for waiver in self.config.stash[WAIVERS_KEY]:
             if waiver.expired(today):
