@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ import pytest
 from gateproof.checklist import BY_ID, ITEMS
 from gateproof.checklist_md import render_checklist
 from gateproof.evidence import Redactor
+from gateproof.gitinfo import short_revision
 from gateproof.outcome import dumps
 from gateproof.record import VERDICT_TEXT, RunRecord
 from gateproof.settings import Settings
@@ -31,7 +31,7 @@ def deployment_info(settings: Settings) -> dict[str, Any]:
         "config_dir": str(settings.config_dir),
         "gateway_url": settings.gateway.url if settings.gateway else None,
         "config_version": _config_version(settings.config_dir / "litellm-unified.yaml"),
-        "git_revision": _git_revision(settings.config_dir),
+        "git_revision": short_revision(settings.config_dir),
     }
     return info
 
@@ -43,22 +43,6 @@ def _config_version(generated: Path) -> str | None:
         return None
     match = _STAMP.search(head)
     return match.group(1) if match else None
-
-
-def _git_revision(directory: Path) -> str | None:
-    if not directory.is_dir():
-        return None
-    try:
-        done = subprocess.run(
-            ["git", "-C", str(directory), "rev-parse", "--short=12", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return done.stdout.strip() or None if done.returncode == 0 else None
 
 
 def signoff(settings: Settings) -> dict[str, Any]:

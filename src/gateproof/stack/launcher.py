@@ -14,6 +14,7 @@ from subprocess import Popen
 import httpx
 from pydantic import ValidationError
 
+from gateproof import gitinfo
 from gateproof.backups import make_backup
 from gateproof.stack import components as comp
 from gateproof.stack import process
@@ -35,7 +36,6 @@ from gateproof.stack.runconfig import (
 )
 from gateproof.stack.settings_out import (
     cors_origins_for,
-    git_toplevel,
     settings_data,
     write_settings,
 )
@@ -81,7 +81,7 @@ def up(
     parts = comp.build(run, base_port, plans, stack_secrets, venv_dir(), monitoring_dir, cors)
     try:
         settings = settings_data(run, base_port, plans, repo_settings, monitoring_dir.parent, cors)
-        source_repo = git_toplevel(source_dir.resolve())
+        source_repo = gitinfo.toplevel(source_dir.resolve())
         if source_repo is not None:  # the run dir's config is a copy: scan the original's history
             settings["source_repo"] = str(source_repo)
     except ValidationError as exc:

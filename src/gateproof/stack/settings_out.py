@@ -8,7 +8,6 @@ are only referenced (``os.environ/NAME``) and resolved from ``RUN/secrets.env``.
 from __future__ import annotations
 
 import shlex
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -109,18 +108,3 @@ def settings_data(
 def write_settings(run: RunDir, data: dict[str, Any]) -> None:
     text = HEADER + yaml.safe_dump(data, sort_keys=False, width=200)
     run.settings.write_text(text, encoding="utf-8")
-
-
-def git_toplevel(directory: Path) -> Path | None:
-    """The git work tree holding ``directory``, if it is in one."""
-    try:
-        done = subprocess.run(
-            ["git", "-C", str(directory), "rev-parse", "--show-toplevel"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return Path(done.stdout.strip()) if done.returncode == 0 and done.stdout.strip() else None
