@@ -9,7 +9,8 @@ Prints, each the median of ``--repeat`` runs (wall time of a child ``pytest``):
   slowest   the slowest single smoke check (setup + call, from the junit report)
   ratio     smoke / bare, and smoke / (slowest + bare)   (target: smoke < 5 s and <= 3x)
   red       pytest tests -m smoke with the gateway down (nothing listening on its port),
-            without and with -n 2 (target: < 15 s)
+            without and with -n 2, and with the gateway hung (a port that accepts TCP
+            connections and never answers) (target: < 15 s)
 A benchmark, not a test: it asserts nothing and prints its figures.
 """
 
@@ -76,6 +77,12 @@ def main() -> int:
     red_n2, _ = median_run(
         pytest_argv(settings, "tests", "-m", "smoke", "-n", "2", *dead), args.repeat
     )
+    # The kernel accepts into the listen backlog; nothing ever reads or answers.
+    with socket.create_server(("127.0.0.1", 0), backlog=64) as hung_server:
+        hung = ["--gateproof-gateway-url", f"http://127.0.0.1:{hung_server.getsockname()[1]}"]
+        red_hung, hung_rc = median_run(
+            pytest_argv(settings, "tests", "-m", "smoke", *hung), args.repeat
+        )
     print(f"bare pytest (plugin loaded, nothing collected)  {bare:6.2f} s")
     print(f"pytest -m smoke                                 {smoke:6.2f} s  (rc {smoke_rc})")
     print(f"pytest -m smoke -n 2                            {smoke_n2:6.2f} s")
@@ -84,6 +91,7 @@ def main() -> int:
     print(f"ratio smoke / (slowest + bare)                  {smoke / (slowest + bare):6.2f}")
     print(f"gateway down: red after                         {red:6.2f} s  (rc {red_rc})")
     print(f"gateway down: red after, -n 2                   {red_n2:6.2f} s")
+    print(f"gateway hung: red after                         {red_hung:6.2f} s  (rc {hung_rc})")
     return 0
 
 

@@ -15,7 +15,7 @@ chain whose fallback survives stopping the primary's provider (ids ``chain=NAME`
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -31,9 +31,8 @@ from gateproof.stashkeys import SETTINGS_KEY
 class Check:
     """Fails the current test with a message an operator can act on at 3 a.m."""
 
-    def __init__(self, item_id: str, settings: Settings, evidence: Evidence) -> None:
+    def __init__(self, item_id: str, evidence: Evidence) -> None:
         self.item_id = item_id
-        self.settings = settings
         self.evidence = evidence
 
     def see(self, exchange: Exchange) -> Exchange:
@@ -65,20 +64,63 @@ class Check:
             lines += ["Reproduce with:", f"  {reproduce}"]
         pytest.fail("\n".join(lines), pytrace=False)
 
+    def status(
+        self, exchange: Exchange, headline: str, *, target: str = "", want: int = 200
+    ) -> None:
+        """Record ``exchange``; fail unless it answered ``want``."""
+        __tracebackhide__ = True
+        self.see(exchange)
+        if exchange.status != want:
+            self.fail(
+                headline,
+                target=target or f"{exchange.url} (from {exchange.setting})",
+                expected=str(want),
+                actual=f"status {exchange.status}",
+                exchange=exchange,
+            )
+
+    def gateway_health(self, gateway: GatewayProbe) -> None:
+        """Liveliness and readiness answer 200 (PRE-INF-02, SMK-01)."""
+        __tracebackhide__ = True
+        for exchange in (gateway.liveliness(), gateway.readiness()):
+            endpoint = exchange.url.rsplit("/", 1)[-1]
+            self.status(exchange, f"gateway {endpoint} answered {exchange.status}")
+
+    def exact_models(self, gateway: GatewayProbe, expected: Iterable[str]) -> None:
+        """``/v1/models`` lists exactly ``expected`` (PRE-INF-02, SMK-02)."""
+        __tracebackhide__ = True
+        models = self.see(gateway.models())
+        body = models.json()
+        data = body.get("data") if isinstance(body, dict) else None
+        listed = {str(m.get("id")) for m in data or [] if isinstance(m, dict)}
+        wanted = set(expected)
+        if models.status != 200 or listed != wanted:
+            self.fail(
+                "the gateway does not list exactly the configured models",
+                target=f"{models.url} (from gateway.url)",
+                expected=f"status 200 and {sorted(wanted)}",
+                actual=f"status {models.status}; missing {sorted(wanted - listed)}; "
+                f"extra {sorted(listed - wanted)}",
+                exchange=models,
+            )
+
 
 @pytest.fixture
-def check(
-    request: pytest.FixtureRequest, gateproof_settings: Settings, evidence: Evidence
-) -> Check:
+def check(request: pytest.FixtureRequest, evidence: Evidence) -> Check:
     """Per test, :class:`Check` bound to the test's first checklist ID."""
     marker = request.node.get_closest_marker("checklist")
     item_id = str(marker.args[0]) if marker and marker.args else "?"
-    return Check(item_id, gateproof_settings, evidence)
+    return Check(item_id, evidence)
 
 
-def gateway_target(settings: Settings, path: str = "") -> str:
-    assert settings.gateway is not None
-    return f"{settings.gateway.url.rstrip('/')}{path} (from gateway.url)"
+@pytest.fixture(scope="session", autouse=True)
+def _fresh_probe_memory() -> Iterator[None]:
+    """Targets found dead are remembered for one run only (pytester runs share a process)."""
+    from gateproof.probes.http import forget_dead_targets
+
+    forget_dead_targets()
+    yield
+    forget_dead_targets()
 
 
 @pytest.fixture(scope="session")
@@ -105,13 +147,19 @@ def gateway_authed(gateway: GatewayProbe, gateproof_settings: Settings) -> Gatew
 
     models = gateway.models()
     if models.status in (400, 401, 403):
+        assert gateproof_settings.gateway is not None
+        ref = gateproof_settings.gateway.master_key
+        problem = (
+            "the gateway refused the configured master key (gateway.master_key)"
+            if ref
+            else "the gateway wants a key, but gateway.master_key is not set"
+        )
         raise ProbeError(
-            f"the gateway refused the configured master key: {models.summary()}: "
-            f"{models.excerpt(200)}",
+            f"{problem}: {models.summary()}: {models.excerpt(200)}",
             target=models.url,
             setting="gateway.master_key",
-            hint=f"set the variable to the gateway's LITELLM_MASTER_KEY. Reproduce with:\n"
-            f"    {models.curl}",
+            hint="set gateway.master_key to os.environ/NAME, NAME holding the gateway's "
+            f"LITELLM_MASTER_KEY (environment or secrets_file). Reproduce with:\n    {models.curl}",
         )
     return gateway
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -195,3 +196,15 @@ def edited_file(path: Path, suffix: str) -> Iterator[None]:
     finally:
         path.write_bytes(original)
         os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+@contextmanager
+def hung_listener() -> Iterator[str]:
+    """A loopback port that accepts TCP connections and never answers (a hung gateway).
+
+    The kernel completes the handshakes into the listen backlog; nobody ever reads."""
+    server = socket.create_server(("127.0.0.1", 0), backlog=64)
+    try:
+        yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    finally:
+        server.close()

@@ -23,6 +23,7 @@ from live_suite import (
     Gateway2,
     Record,
     edited_file,
+    hung_listener,
     load_percent,
     redis_without_password,
     run_suite,
@@ -171,6 +172,16 @@ def test_gateway_down_is_red_fast(run: Any, gateways: dict[str, Gateway2]) -> No
     assert took < 15.0, f"red after {took:.1f} s"
 
 
+def test_gateway_hung_is_red_not_na(run: Any) -> None:
+    """A gateway that accepts and never answers: its checks red after one short wait; the
+    shared-mode key check stays N/A in local mode instead of inheriting the error."""
+    with hung_listener() as url:
+        record = run("--gateproof-gateway-url", url, marker="predeploy")
+    expected = {"PRE-TST-03", "PRE-SEC-01", "PRE-INF-02"}
+    _check(record, expected, {i: "/health/liveliness: no answer within" for i in expected})
+    assert record.outcome("PRE-SEC-03") == "passed", record.messages("PRE-SEC-03")
+
+
 @pytest.fixture
 def standin(live: ReferenceStack) -> Iterator[Any]:
     """Switch one stand-in's faults; clear them and wait out LiteLLM's cooldown afterwards."""
@@ -241,5 +252,8 @@ def test_provider_hanging(run: Any, standin: Any) -> None:
     standin("vllm-qwen", "qwen-coder-vllm", hang=True)
     record = run("--gateproof-timeouts-read-s", "3")
     expected = {"PRE-TST-02", "PRE-TST-03", "PRE-INF-01", "SMK-03"}
-    _check(record, expected, {i: "no answer within" for i in ("PRE-TST-02", "PRE-TST-03")})
+    fragments = {i: "no answer within" for i in ("PRE-TST-02", "PRE-TST-03")}
+    # The model that hung in PRE-TST-03 is not waited for again in SMK-03.
+    fragments["SMK-03"] = "not tried again: model 'qwen-coder-vllm'"
+    _check(record, expected, fragments)
     assert record.elapsed_s < 60, f"hung provider took {record.elapsed_s:.0f} s to report"

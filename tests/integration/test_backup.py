@@ -36,8 +36,9 @@ def test_latest_backup_complete_and_current(gateproof_settings: Settings, check:
             "no configuration backup exists",
             target=f"{backups} (from paths.backups)",
             expected="a pre-deployment-<stamp> backup with a manifest",
-            actual="no backup directory",
-            reproduce=remake,
+            actual="the directory holds no backup" if backups.is_dir() else "no such directory",
+            details=[("fix", remake)],
+            reproduce=f"ls -la {backups}",
         )
     check.evidence.add("backup", f"{backup.path} created {backup.created.isoformat()}")
     held = {Path(str(f.get("source"))).resolve(): f for f in backup.manifest.get("files", [])}
@@ -48,8 +49,8 @@ def test_latest_backup_complete_and_current(gateproof_settings: Settings, check:
             target=f"{backup.path} (from paths.backups)",
             expected="every source file, the generated and the deployed config, intact",
             actual=f"missing {missing}" if missing else backup.problems[0],
-            details=[("problem", p) for p in backup.problems[:10]],
-            reproduce=f"cat {backup.path / 'manifest.json'}; {remake}",
+            details=[*[("problem", p) for p in backup.problems[:10]], ("fix", remake)],
+            reproduce=f"cat {backup.path / 'manifest.json'}",
         )
     changed = {
         p: dt.datetime.fromtimestamp(p.stat().st_mtime, dt.timezone.utc)
@@ -64,6 +65,10 @@ def test_latest_backup_complete_and_current(gateproof_settings: Settings, check:
             target=f"{backup.path} (from paths.backups)",
             expected=f"created after every change (last: {path.name} at {when.isoformat()})",
             actual=f"created {backup.created.isoformat()}",
-            details=[("changed", f"{p} at {t.isoformat()}") for p, t in newer.items()],
-            reproduce=remake,
+            details=[
+                *[("changed", f"{p} at {t.isoformat()}") for p, t in newer.items()],
+                ("fix", remake),
+            ],
+            reproduce=f"ls -l --time-style=full-iso {' '.join(str(p) for p in newer)}; "
+            f"grep created {backup.path / 'manifest.json'}",
         )

@@ -28,17 +28,12 @@ def test_provider_health_endpoint(
     probe = ProviderProbe(
         str(request.node.callspec.params["provider"]), provider, gateproof_settings
     )
-    exchange = check.see(probe.health())
-    target = f"provider '{probe.name}' {exchange.url} (from {probe.setting})"
-    if exchange.status != 200:
-        check.fail(
-            f"provider '{probe.name}' is not healthy: {probe.health_path} answered "
-            f"{exchange.status}",
-            target=target,
-            expected=f"200 within {gateproof_settings.timeouts.read_s:g} s",
-            actual=f"status {exchange.status}",
-            exchange=exchange,
-        )
+    exchange = probe.health()
+    check.status(
+        exchange,
+        f"provider '{probe.name}' is not healthy: {probe.health_path} answered {exchange.status}",
+        target=f"provider '{probe.name}' {exchange.url} (from {probe.setting})",
+    )
     if probe.health_path in JSON_HEALTH_PATHS:
         exchange.json()  # a model list that is not JSON: the provider is not healthy
 
@@ -49,28 +44,8 @@ def test_gateway_health_and_model_list(
     gateway_authed: GatewayProbe, sources: Any, gateproof_settings: Settings, check: Any
 ) -> None:
     gateway = gateway_authed
-    for exchange in (gateway.liveliness(), gateway.readiness()):
-        check.see(exchange)
-        if exchange.status != 200:
-            check.fail(
-                f"gateway {exchange.url.rsplit('/', 1)[-1]} answered {exchange.status}",
-                target=f"{exchange.url} (from gateway.url)",
-                expected="200",
-                actual=f"status {exchange.status}",
-                exchange=exchange,
-            )
-    models = check.see(gateway.models())
-    expected = set(sources.routable_models())
-    listed = {str(m.get("id")) for m in models.json().get("data", []) if isinstance(m, dict)}
-    if models.status != 200 or listed != expected:
-        check.fail(
-            "the gateway does not serve exactly the configured models",
-            target=f"{models.url} (from gateway.url)",
-            expected=f"status 200 and {sorted(expected)}",
-            actual=f"status {models.status}; missing {sorted(expected - listed)}; "
-            f"extra {sorted(listed - expected)}",
-            exchange=models,
-        )
+    check.gateway_health(gateway)
+    check.exact_models(gateway, sources.routable_models())
     assert gateproof_settings.gateway is not None
     if not gateproof_settings.gateway.billed_health:
         check.evidence.add("note", "/health not called: it is billed (gateway.billed_health)")

@@ -13,6 +13,7 @@ import pytest
 
 from gateproof.probes import hosts, redis_probe
 from gateproof.probes.gateway import GatewayProbe
+from gateproof.schema import GENERATED_FILE
 from gateproof.settings import SECRET_REF, Settings
 
 FOREIGN_ORIGIN = "https://gateproof-foreign-origin.invalid"
@@ -58,10 +59,12 @@ def test_cors_preflight_refuses_foreign_origin(gateway: GatewayProbe, check: Any
 @pytest.mark.predeploy
 @pytest.mark.checklist("PRE-SEC-03")
 def test_shared_gateway_refuses_missing_and_wrong_keys(
-    gateway: GatewayProbe, gateproof_settings: Settings, generated: Any, check: Any
+    request: pytest.FixtureRequest, gateproof_settings: Settings, generated: Any, check: Any
 ) -> None:
     if gateproof_settings.deployment.exposure != "shared":
         pytest.skip("N/A: deployment.exposure is local; the loopback check applies instead")
+    # Asked for only now: in local mode a dead gateway must not make this N/A check red.
+    gateway: GatewayProbe = request.getfixturevalue("gateway")
     assert gateproof_settings.gateway is not None
     ref = gateproof_settings.gateway.master_key
     config_ref = generated.general_settings.master_key
@@ -71,6 +74,8 @@ def test_shared_gateway_refuses_missing_and_wrong_keys(
             target="gateway.master_key (settings) and general_settings.master_key (generated)",
             expected="both set, the config one as os.environ/NAME",
             actual=f"settings: {_shown(ref)}; config: {_shown(config_ref)}",
+            reproduce=f"grep -n master_key {gateproof_settings.config_dir / GENERATED_FILE} "
+            "<settings file>",
         )
     missing, wrong = gateway.without_key(), gateway.with_wrong_key()
     check.see(missing)

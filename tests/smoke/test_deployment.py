@@ -110,7 +110,8 @@ def test_gateway_service_restarted_and_clean(
             expected=f"no ERROR records since {_when(service.started)}",
             actual=scan.errors[0],
             details=[("error", e) for e in scan.errors[1:5]],
-            reproduce=f'grep \'"level": "ERROR"\' {scan.path} | tail -5',
+            reproduce=f'grep -E \'"level": "(ERROR|CRITICAL|FATAL)"\' {scan.path} '
+            "| grep -v user_api_key_auth | tail -5",
         )
 
 

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from gateproof.errors import ProbeError, UnreachableError
 from gateproof.evidence import curl_command
-from gateproof.probes.http import Exchange, send
+from gateproof.probes.http import Exchange, NoAnswerError, send
 
 if TYPE_CHECKING:
     import httpx
@@ -28,6 +30,33 @@ SETTING = "gateway.url"
 CHAT = "/v1/chat/completions"
 MAX_TOKENS = 8
 WRONG_KEY = "sk-gateproof-wrong-key-0000"  # a key no deployment issues
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where LiteLLM says it sent a request (its ``x-litellm-*`` response headers)."""
+
+    api_base: str  # x-litellm-model-api-base, without a trailing slash ("" when absent)
+    group: str  # x-litellm-model-group
+    fallbacks: int | None  # x-litellm-attempted-fallbacks (absent: 0; not a number: None)
+
+    @classmethod
+    def of(cls, exchange: Exchange) -> Route:
+        raw = (exchange.header("x-litellm-attempted-fallbacks") or "0").strip()
+        return cls(
+            api_base=(exchange.header("x-litellm-model-api-base") or "").rstrip("/"),
+            group=exchange.header("x-litellm-model-group") or "",
+            fallbacks=int(raw) if raw.isdigit() else None,
+        )
+
+    def describe(self) -> str:
+        return (
+            f"x-litellm-model-api-base: {self.api_base or '(none)'}, x-litellm-model-group: "
+            f"{self.group or '(none)'}, x-litellm-attempted-fallbacks: {self.fallbacks}"
+        )
 
 
 def nonce() -> str:
@@ -54,6 +83,9 @@ class GatewayProbe:
         self.url = settings.gateway.url.rstrip("/")
         self.timeouts = settings.timeouts
         self._key = master_key
+        # Models the gateway accepted but did not answer within the read timeout: a hung
+        # provider behind a model costs one timeout per run, not one per check of it.
+        self._no_answer: dict[str, ProbeError] = {}
 
     def _send(self, method: str, path: str, **kwargs: Any) -> Exchange:
         return send(self.client, method, path, setting=SETTING, **kwargs)
@@ -80,21 +112,53 @@ class GatewayProbe:
         """``/health``: one real completion per deployment. Only behind gateway.billed_health."""
         return self._send("GET", "/health")
 
+    def hung(self, model: str) -> bool:
+        """Did ``model`` go unanswered through the gateway earlier this run?"""
+        return model in self._no_answer
+
+    def _for_model(self, model: str, call: Callable[[], T]) -> T:
+        """Run one request for ``model``; a model that hung before is not tried again."""
+        __tracebackhide__ = True
+        earlier = self._no_answer.get(model)
+        if earlier is not None:
+            raise NoAnswerError(
+                f"not tried again: model '{model}' did not answer through the gateway earlier "
+                f"this run ({str(earlier).splitlines()[0]})",
+                target=earlier.target,
+                setting=earlier.setting,
+                hint=earlier.hint,
+            )
+        try:
+            return call()
+        except NoAnswerError as exc:
+            _, marker, reproduce = exc.hint.partition("Reproduce with:")
+            error = NoAnswerError(
+                f"the gateway accepted a request for model '{model}' but did not answer: "
+                f"{str(exc).splitlines()[0]}",
+                target=exc.target,
+                setting="gateway.url, timeouts.read_s",
+                hint=f"a provider behind '{model}' that hangs is the usual cause (see its "
+                f"PRE-INF-01 and PRE-TST-02 results); else look at the gateway log. "
+                f"{marker}{reproduce}",
+            )
+            self._no_answer[model] = error
+            raise error from None
+
     def chat(self, model: str, *, cached: bool = False, **extra: Any) -> Exchange:
         """One minimal completion; unless ``cached``, the gateway cache is bypassed."""
         body = chat_body(model, f"gateproof check {nonce()}: reply ok", **extra)
         if not cached:
             body["cache"] = {"no-cache": True}
-        return self._send("POST", CHAT, json_body=body)
+        return self.chat_exact(body)
 
     def chat_exact(self, body: dict[str, Any]) -> Exchange:
-        return self._send("POST", CHAT, json_body=body)
+        return self._for_model(str(body["model"]), lambda: self._send("POST", CHAT, json_body=body))
 
     def stream(self, model: str) -> Exchange:
         body = chat_body(model, f"gateproof stream check {nonce()}: reply ok", stream=True)
         body["stream_options"] = {"include_usage": True}
         body["cache"] = {"no-cache": True}
-        return self._send("POST", CHAT, json_body=body, stream=True)
+        return self._for_model(model, lambda: self._send("POST", CHAT, json_body=body, stream=True))
 
     def _anonymous(self, method: str, path: str, headers: dict[str, str]) -> Exchange:
         """A request without the configured key (a fresh client, same timeouts and transport)."""
@@ -136,6 +200,9 @@ class GatewayProbe:
 
     def sdk_chat(self, model: str) -> tuple[Exchange, Any]:
         """A completion through ``openai``: (exchange, the SDK's ChatCompletion or None)."""
+        return self._for_model(model, lambda: self._sdk_chat(model))
+
+    def _sdk_chat(self, model: str) -> tuple[Exchange, Any]:
         import openai
 
         body = chat_body(model, f"gateproof smoke {nonce()}: reply ok")
@@ -157,7 +224,7 @@ class GatewayProbe:
         except openai.APIStatusError as exc:
             return _sdk_exchange(exc.response, began, curl), None
         except openai.APITimeoutError:
-            raise ProbeError(
+            raise NoAnswerError(
                 f"POST {self.url}{CHAT}: no answer within {self.timeouts.read_s:g} s",
                 target=f"{self.url}{CHAT}",
                 setting=SETTING,

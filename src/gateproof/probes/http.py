@@ -29,6 +29,10 @@ _dead: dict[str, ProbeError] = {}
 _dead_lock = threading.Lock()
 
 
+class NoAnswerError(ProbeError):
+    """The target accepted the connection but did not answer within the read timeout."""
+
+
 @dataclass(frozen=True)
 class Exchange:
     """A request and its answer. ``curl`` repeats the request with secrets masked."""
@@ -53,18 +57,24 @@ class Exchange:
     def summary(self) -> str:
         return f"{self.method} {self.url} -> {self.status} in {self.elapsed_ms:.0f} ms"
 
+    def error(self, message: str) -> ProbeError:
+        """A "could not check" about this answer, naming URL, setting and the reproducer."""
+        return ProbeError(
+            message,
+            target=self.url,
+            setting=self.setting,
+            hint=f"look at the component's log. Reproduce with:\n    {self.curl}",
+        )
+
     def json(self) -> Any:
         """The body as JSON; a body that is not JSON is a probe error ("could not check")."""
         __tracebackhide__ = True
         try:
             return json.loads(self.text)
         except ValueError as exc:
-            raise ProbeError(
+            raise self.error(
                 f"{self.method} {self.url} answered {self.status} with a body that is not "
-                f"JSON ({exc}): {self.excerpt(200)!r}",
-                target=self.url,
-                setting=self.setting,
-                hint=f"look at the component's log. Reproduce with:\n    {self.curl}",
+                f"JSON ({exc}): {self.excerpt(200)!r}"
             ) from None
 
 
@@ -153,7 +163,7 @@ def send(
         raise _remember(full_url, error) from None
     except httpx.TimeoutException as exc:
         waited = time.perf_counter() - began
-        late = ProbeError(
+        late = NoAnswerError(
             f"{method} {full_url}: no answer within {waited:.1f} s ({type(exc).__name__})",
             target=full_url,
             setting=setting,

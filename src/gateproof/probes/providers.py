@@ -168,12 +168,9 @@ def sse_events(exchange: Exchange) -> SseStream:
         else:
             events.append(_json_line(exchange, payload))
     if data_lines == 0:
-        raise ProbeError(
+        raise exchange.error(
             f"{exchange.summary()}: not a server-sent event stream (content-type "
-            f"{exchange.header('content-type')!r}, body {exchange.excerpt(200)!r})",
-            target=exchange.url,
-            setting=exchange.setting,
-            hint=f"Reproduce with:\n    {exchange.curl}",
+            f"{exchange.header('content-type')!r}, body {exchange.excerpt(200)!r})"
         )
     return SseStream(events, done, after)
 
@@ -188,11 +185,8 @@ def _json_line(exchange: Exchange, text: str) -> Any:
     try:
         return json.loads(text)
     except ValueError as exc:
-        raise ProbeError(
-            f"{exchange.summary()}: a streamed line is not JSON ({exc}): {text[:200]!r}",
-            target=exchange.url,
-            setting=exchange.setting,
-            hint=f"Reproduce with:\n    {exchange.curl}",
+        raise exchange.error(
+            f"{exchange.summary()}: a streamed line is not JSON ({exc}): {text[:200]!r}"
         ) from None
 
 
