@@ -64,10 +64,15 @@ def test_configured_but_unreachable_fails_within_the_timeout(
     result.assert_outcomes(failed=1, errors=1)
     for expected in (
         [
-            f"*UnreachableError: could not connect to http://127.0.0.1:{gateway_port} within 1 s*",
+            f"SMK-01 could not check: could not connect to http://127.0.0.1:{gateway_port}"
+            " within 1 s*",
             "*setting  gateway.url*",
         ],
-        ["*could not connect to Redis within 1 s*", "*setting  redis.host / redis.port*"],
+        [
+            "PRE-INF-03 could not check: could not connect to Redis within 1 s*",
+            "*setting  redis.host / redis.port*",
+            f"*redis-cli -h 127.0.0.1 -p {redis_port} PING*",
+        ],
         ["*VERDICT: RED*"],
     ):
         result.stdout.fnmatch_lines(expected)

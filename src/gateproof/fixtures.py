@@ -159,15 +159,17 @@ def redis_client(gateproof_settings: Settings) -> Iterator[redis.Redis]:
         raise ProbeError(
             f"Redis refused the configured password: {exc}",
             target=f"{settings.host}:{settings.port}",
-            setting="redis.password",
-            hint="check the variable that redis.password references",
+            setting=f"redis.password ({settings.password})",
+            hint="check the value behind that reference (environment or secrets_file); "
+            f"reproduce with: redis-cli -h {settings.host} -p {settings.port} --askpass PING",
         ) from None
     except (redis.ConnectionError, redis.TimeoutError) as exc:
         raise UnreachableError(
             f"could not connect to Redis within {timeouts.connect_s:g} s: {exc}",
             target=f"{settings.host}:{settings.port}",
             setting="redis.host / redis.port",
-            hint="start redis-server, or fix the setting",
+            hint="start redis-server, or fix the setting; "
+            f"reproduce with: redis-cli -h {settings.host} -p {settings.port} PING",
         ) from None
     yield client
     client.close()

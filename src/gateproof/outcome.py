@@ -39,16 +39,17 @@ def annotate(
     ids = checklist_ids_of(item)
     phases = phases_of(item)
     outcome, message = _classify(call, report)
+    if call.excinfo is not None and call.excinfo.errisinstance(ProbeError):
+        # "Could not check": the probe's message names target, setting and what to do; a
+        # traceback through gateproof's own frames would only bury it.
+        message = f"{', '.join(ids)} could not check: {call.excinfo.value}"
+        report.longrepr = message
     if outcome in ("failed", "error"):
         waiver = find_waiver(waivers, item.nodeid, ids, dt.date.today())
         if waiver is not None:
             outcome = "waived"
             report.outcome = "skipped"
             report.wasxfail = WAIVED_PREFIX + waiver.describe()
-    if call.excinfo is not None and call.excinfo.errisinstance(ProbeError):
-        # "Could not check": the probe's message names target, setting and what to do;
-        # a traceback through gateproof's own frames would only bury it.
-        report.longrepr = f"could not check: {call.excinfo.exconly()}"
     _redact_report(report, redact)
     props = report.user_properties
     props.append((PROP_PHASE, phases[0] if phases else ""))
