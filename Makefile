@@ -49,6 +49,8 @@ lint: venv
 	$(BIN)/ruff check src selftests tests bench
 	$(BIN)/ruff format --check src selftests tests bench
 	$(BIN)/mypy
+	@# tests and each selftest folder on their own: every folder has its own conftest module
+	@for dir in tests selftests/*/; do $(BIN)/mypy --strict --no-error-summary $$dir || exit 1; done
 
 test: setup lint
 	$(BIN)/pytest selftests -p no:cacheprovider -W error $(SELFTEST_ARGS)

@@ -98,6 +98,7 @@ def test_generate_keeps_the_replaced_file_and_records_versions(scratch_config: P
     hist = history.History(scratch_config)
     assert hist.current == result.version
     assert [e.kind for e in hist.newest_first()] == ["generate", "pre-generate"]
+    assert result.preserved is not None
     _entry, kept = hist.data_of(result.preserved)
     assert kept == committed
     _entry, live = hist.data_of(result.version)

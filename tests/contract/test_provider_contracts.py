@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from gateproof.failure import Check
 from gateproof.probes.http import Exchange
 from gateproof.probes.providers import (
     ProviderProbe,
@@ -33,7 +34,7 @@ def _target(probe: ProviderProbe, exchange: Exchange) -> str:
     return f"provider '{probe.name}' ({probe.type}) {exchange.url} (from {probe.setting})"
 
 
-def _expect_200(check: Any, probe: ProviderProbe, exchange: Exchange) -> None:
+def _expect_200(check: Check, probe: ProviderProbe, exchange: Exchange) -> None:
     __tracebackhide__ = True
     check.see(exchange)
     if exchange.status != 200:
@@ -48,7 +49,7 @@ def _expect_200(check: Any, probe: ProviderProbe, exchange: Exchange) -> None:
 
 
 def _expect_valid(
-    check: Any, probe: ProviderProbe, exchange: Exchange, problems: list[str]
+    check: Check, probe: ProviderProbe, exchange: Exchange, problems: list[str]
 ) -> None:
     __tracebackhide__ = True
     if problems:
@@ -62,7 +63,7 @@ def _expect_valid(
         )
 
 
-def test_advertised_models_include_configured(probe: ProviderProbe, check: Any) -> None:
+def test_advertised_models_include_configured(probe: ProviderProbe, check: Check) -> None:
     from ollama import ListResponse
     from openai.types import Model
 
@@ -97,7 +98,7 @@ def test_advertised_models_include_configured(probe: ProviderProbe, check: Any) 
         )
 
 
-def test_chat_completion_contract(probe: ProviderProbe, check: Any) -> None:
+def test_chat_completion_contract(probe: ProviderProbe, check: Check) -> None:
     from ollama import ChatResponse
     from openai.types import CompletionUsage
     from openai.types.chat import ChatCompletion
@@ -120,7 +121,7 @@ def test_chat_completion_contract(probe: ProviderProbe, check: Any) -> None:
     _expect_valid(check, probe, exchange, problems)
 
 
-def test_streamed_chat_contract(probe: ProviderProbe, check: Any) -> None:
+def test_streamed_chat_contract(probe: ProviderProbe, check: Check) -> None:
     exchange = probe.chat(probe.models[0], stream=True)
     _expect_200(check, probe, exchange)
     what = f"{probe.name} {exchange.url.split('/', 3)[-1]} (stream)"

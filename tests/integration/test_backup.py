@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from gateproof.failure import Check
 from gateproof.probes.deploy import latest_backup
 from gateproof.schema import GENERATED_FILE, SOURCE_FILES
 from gateproof.settings import Settings
@@ -27,7 +27,7 @@ def _watched(settings: Settings) -> list[Path]:
 
 @pytest.mark.predeploy
 @pytest.mark.checklist("DEP-01")
-def test_latest_backup_complete_and_current(gateproof_settings: Settings, check: Any) -> None:
+def test_latest_backup_complete_and_current(gateproof_settings: Settings, check: Check) -> None:
     backups = gateproof_settings.paths.backups
     remake = "gateproof backup --gateproof-config <settings file>"
     backup = latest_backup(backups)

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from gateproof.failure import Check
 from gateproof.probes import hosts, redis_probe
 from gateproof.probes.gateway import GatewayProbe
 from gateproof.probes.providers import ProviderProbe
@@ -23,7 +24,7 @@ JSON_HEALTH_PATHS = ("/api/tags", "/v1/models")
 @pytest.mark.predeploy
 @pytest.mark.checklist("PRE-INF-01")
 def test_provider_health_endpoint(
-    request: pytest.FixtureRequest, provider: Any, gateproof_settings: Settings, check: Any
+    request: pytest.FixtureRequest, provider: Any, gateproof_settings: Settings, check: Check
 ) -> None:
     probe = ProviderProbe(
         str(request.node.callspec.params["provider"]), provider, gateproof_settings
@@ -41,7 +42,7 @@ def test_provider_health_endpoint(
 @pytest.mark.predeploy
 @pytest.mark.checklist("PRE-INF-02")
 def test_gateway_health_and_model_list(
-    gateway_authed: GatewayProbe, sources: Any, gateproof_settings: Settings, check: Any
+    gateway_authed: GatewayProbe, sources: Any, gateproof_settings: Settings, check: Check
 ) -> None:
     gateway = gateway_authed
     check.gateway_health(gateway)
@@ -66,7 +67,7 @@ def test_gateway_health_and_model_list(
 
 @pytest.mark.predeploy
 @pytest.mark.checklist("PRE-INF-03")
-def test_redis_ping_and_info(redis_client: Any, gateproof_settings: Settings, check: Any) -> None:
+def test_redis_ping_and_info(redis_client: Any, gateproof_settings: Settings, check: Check) -> None:
     state = redis_probe.status(redis_client, gateproof_settings)
     check.evidence.add("redis", f"PING {state.ping}; INFO stats keys {len(state.stats)}")
     if not state.ping or "keyspace_hits" not in state.stats:
@@ -84,7 +85,7 @@ def test_redis_ping_and_info(redis_client: Any, gateproof_settings: Settings, ch
 @pytest.mark.predeploy
 @pytest.mark.checklist("PRE-INF-04")
 def test_host_resources_below_limits(
-    gateway_host: Any, gateproof_settings: Settings, check: Any
+    gateway_host: Any, gateproof_settings: Settings, check: Check
 ) -> None:
     limits = gateproof_settings.thresholds
     seen = hosts.resources(gateway_host)
@@ -127,7 +128,7 @@ def _targets(sources: Any, settings: Settings) -> list[tuple[str, str, int]]:
 @pytest.mark.predeploy
 @pytest.mark.checklist("PRE-INF-05")
 def test_components_reachable_from_gateway_host(
-    gateway_host: Any, sources: Any, gateproof_settings: Settings, check: Any
+    gateway_host: Any, sources: Any, gateproof_settings: Settings, check: Check
 ) -> None:
     wait = gateproof_settings.timeouts.connect_s
     failed = []

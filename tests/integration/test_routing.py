@@ -8,13 +8,14 @@ from typing import Any
 
 import pytest
 
+from gateproof.failure import Check
 from gateproof.probes.gateway import GatewayProbe, Route
 
 
 @pytest.mark.predeploy
 @pytest.mark.checklist("PRE-TST-03")
 def test_model_routed_to_its_provider(
-    routed_model: Any, gateway_authed: GatewayProbe, check: Any
+    routed_model: Any, gateway_authed: GatewayProbe, check: Check
 ) -> None:
     model = routed_model
     exchange = gateway_authed.chat(model.name)

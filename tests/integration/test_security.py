@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from gateproof.failure import Check
 from gateproof.probes import hosts, redis_probe
 from gateproof.probes.gateway import GatewayProbe
 from gateproof.schema import GENERATED_FILE
@@ -22,7 +23,7 @@ REFUSED = (400, 401, 403)
 
 @pytest.mark.predeploy
 @pytest.mark.checklist("PRE-SEC-01")
-def test_cors_settings_hold_no_wildcard(gateproof_settings: Settings, check: Any) -> None:
+def test_cors_settings_hold_no_wildcard(gateproof_settings: Settings, check: Check) -> None:
     gateway = gateproof_settings.gateway
     if gateway is None:
         pytest.skip("N/A: the gateway is not part of this deployment (gateway.url is not set)")
@@ -42,7 +43,7 @@ def test_cors_settings_hold_no_wildcard(gateproof_settings: Settings, check: Any
 
 @pytest.mark.predeploy
 @pytest.mark.checklist("PRE-SEC-01")
-def test_cors_preflight_refuses_foreign_origin(gateway: GatewayProbe, check: Any) -> None:
+def test_cors_preflight_refuses_foreign_origin(gateway: GatewayProbe, check: Check) -> None:
     exchange = check.see(gateway.preflight(FOREIGN_ORIGIN))
     allowed = exchange.header("access-control-allow-origin")
     if allowed is not None and allowed.strip() in ("*", FOREIGN_ORIGIN):
@@ -59,7 +60,7 @@ def test_cors_preflight_refuses_foreign_origin(gateway: GatewayProbe, check: Any
 @pytest.mark.predeploy
 @pytest.mark.checklist("PRE-SEC-03")
 def test_shared_gateway_refuses_missing_and_wrong_keys(
-    request: pytest.FixtureRequest, gateproof_settings: Settings, generated: Any, check: Any
+    request: pytest.FixtureRequest, gateproof_settings: Settings, generated: Any, check: Check
 ) -> None:
     if gateproof_settings.deployment.exposure != "shared":
         pytest.skip("N/A: deployment.exposure is local; the loopback check applies instead")
@@ -94,7 +95,7 @@ def test_shared_gateway_refuses_missing_and_wrong_keys(
 @pytest.mark.predeploy
 @pytest.mark.checklist("PRE-SEC-03")
 def test_local_gateway_listens_on_loopback_only(
-    gateway_host: Any, gateproof_settings: Settings, check: Any
+    gateway_host: Any, gateproof_settings: Settings, check: Check
 ) -> None:
     if gateproof_settings.deployment.exposure != "local":
         pytest.skip("N/A: deployment.exposure is shared; the key checks apply instead")
@@ -134,7 +135,7 @@ def _port(url: str) -> int:
 @pytest.mark.predeploy
 @pytest.mark.checklist("PRE-SEC-04")
 def test_redis_password_set_and_enforced(
-    gateproof_settings: Settings, generated: Any, check: Any
+    gateproof_settings: Settings, generated: Any, check: Check
 ) -> None:
     from gateproof.fixtures import not_applicable
 

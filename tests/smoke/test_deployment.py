@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from gateproof.failure import Check
 from gateproof.fixtures import not_applicable
 from gateproof.probes import deploy, hosts
 from gateproof.schema import GENERATED_FILE
@@ -28,7 +29,7 @@ def _when(stamp: float | None) -> str:
 @pytest.mark.smoke
 @pytest.mark.checklist("DEP-02")
 def test_deployed_config_is_the_generated_file(
-    gateway_host: Any, gateproof_settings: Settings, check: Any
+    gateway_host: Any, gateproof_settings: Settings, check: Check
 ) -> None:
     gateway = gateproof_settings.gateway
     if gateway is None or gateway.deployed_config is None:
@@ -65,7 +66,7 @@ def test_deployed_config_is_the_generated_file(
 @pytest.mark.smoke
 @pytest.mark.checklist("DEP-03")
 def test_gateway_service_restarted_and_clean(
-    gateway_host: Any, gateproof_settings: Settings, check: Any
+    gateway_host: Any, gateproof_settings: Settings, check: Check
 ) -> None:
     gateway = gateproof_settings.gateway
     if gateway is None:

@@ -17,12 +17,13 @@ from typing import Any
 import pytest
 
 from gateproof.errors import ProbeError
+from gateproof.failure import Check
 from gateproof.probes import redis_probe
 from gateproof.probes.gateway import GatewayProbe, Route, chat_body, nonce
 from gateproof.probes.providers import schema_problems, sse_events
 
 
-def _first_model(sources: Any, gateway: GatewayProbe, check: Any) -> Any:
+def _first_model(sources: Any, gateway: GatewayProbe, check: Check) -> Any:
     """The first routed model, passing over one that hung earlier this run: SMK-04 and SMK-05
     check the gateway's streaming and cache, SMK-03 already reports the hung provider."""
     models = list(sources.routable_models().values())
@@ -34,13 +35,15 @@ def _first_model(sources: Any, gateway: GatewayProbe, check: Any) -> Any:
 
 @pytest.mark.smoke
 @pytest.mark.checklist("SMK-01")
-def test_gateway_health(gateway: GatewayProbe, check: Any) -> None:
+def test_gateway_health(gateway: GatewayProbe, check: Check) -> None:
     check.gateway_health(gateway)
 
 
 @pytest.mark.smoke
 @pytest.mark.checklist("SMK-02")
-def test_all_expected_models_listed(gateway_authed: GatewayProbe, sources: Any, check: Any) -> None:
+def test_all_expected_models_listed(
+    gateway_authed: GatewayProbe, sources: Any, check: Check
+) -> None:
     check.exact_models(gateway_authed, sources.routable_models())
 
 
@@ -51,7 +54,7 @@ def test_routing_to_each_provider(
     provider: Any,
     sources: Any,
     gateway_authed: GatewayProbe,
-    check: Any,
+    check: Check,
 ) -> None:
     from openai.types.chat import ChatCompletion
 
@@ -90,7 +93,9 @@ def test_routing_to_each_provider(
 
 @pytest.mark.smoke
 @pytest.mark.checklist("SMK-04")
-def test_streaming_through_gateway(gateway_authed: GatewayProbe, sources: Any, check: Any) -> None:
+def test_streaming_through_gateway(
+    gateway_authed: GatewayProbe, sources: Any, check: Check
+) -> None:
     from openai.types.chat import ChatCompletionChunk
 
     model = _first_model(sources, gateway_authed, check)
@@ -132,7 +137,7 @@ def test_cache_hit_is_stored_in_redis(
     generated: Any,
     redis_client: Any,
     gateproof_settings: Any,
-    check: Any,
+    check: Check,
 ) -> None:
     model = _first_model(sources, gateway_authed, check)
     body = chat_body(model.name, f"gateproof cache check {nonce()}: reply ok")
@@ -168,7 +173,7 @@ def test_cache_hit_is_stored_in_redis(
 
 
 def _expect_fallback(
-    check: Any, gateway: GatewayProbe, exchange: Any, chain: Any, how: str
+    check: Check, gateway: GatewayProbe, exchange: Any, chain: Any, how: str
 ) -> None:
     __tracebackhide__ = True
     check.see(exchange)
@@ -188,7 +193,7 @@ def _expect_fallback(
 @pytest.mark.smoke
 @pytest.mark.checklist("SMK-06")
 def test_fallback_forced_by_mock(
-    fallback_chain: Any, generated: Any, request: pytest.FixtureRequest, check: Any
+    fallback_chain: Any, generated: Any, request: pytest.FixtureRequest, check: Check
 ) -> None:
     if not generated.general_settings.dangerously_allow_mock_testing_request_params:
         pytest.skip(
@@ -210,7 +215,7 @@ def test_fallback_when_primary_stopped(
     gateway_authed: GatewayProbe,
     sources: Any,
     gateproof_settings: Any,
-    check: Any,
+    check: Check,
 ) -> None:
     chain = stoppable_chain
     owner = sources.routable_models()[chain.primary].provider
@@ -229,7 +234,7 @@ def test_fallback_when_primary_stopped(
     _expect_fallback(check, gateway_authed, exchange, chain, f"provider '{owner}' stopped")
 
 
-def _run_hook(command: str, setting: str, check: Any) -> None:
+def _run_hook(command: str, setting: str, check: Check) -> None:
     """Run a provider control command (a shell command from the settings), with a deadline."""
     try:
         done = subprocess.run(

@@ -1,0 +1,98 @@
+"""How an acceptance test fails: one message an operator can act on without the code.
+
+SMK-03 routing to provider 'vllm-qwen' failed
+  target    http://127.0.0.1:4000 (from gateway.url)
+  expected  200
+  actual    status 502
+  body      {"error": ...}
+Reproduce with:
+  curl -sS ... -H 'Authorization: Bearer ***'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import NoReturn
+
+import pytest
+
+from gateproof.evidence import Evidence
+from gateproof.probes.gateway import GatewayProbe
+from gateproof.probes.http import Exchange
+
+
+class Check:
+    """Fails the current test with a message an operator can act on at 3 a.m."""
+
+    def __init__(self, item_id: str, evidence: Evidence) -> None:
+        self.item_id = item_id
+        self.evidence = evidence
+
+    def see(self, exchange: Exchange) -> Exchange:
+        """Record an exchange as evidence (shown when the test fails) and return it."""
+        self.evidence.add("request", exchange.summary())
+        self.evidence.add("body", exchange.excerpt())
+        return exchange
+
+    def fail(
+        self,
+        headline: str,
+        *,
+        target: str,
+        expected: str,
+        actual: str,
+        details: Iterable[tuple[str, str]] = (),
+        exchange: Exchange | None = None,
+        reproduce: str | None = None,
+    ) -> NoReturn:
+        __tracebackhide__ = True
+        lines = [f"{self.item_id} {headline}", f"  {'target':<9} {target}"]
+        lines += [f"  {'expected':<9} {expected}", f"  {'actual':<9} {actual}"]
+        lines += [f"  {label:<9} {value}" for label, value in details]
+        if exchange is not None:
+            lines.append(f"  {'request':<9} {exchange.summary()}")
+            lines.append(f"  {'body':<9} {exchange.excerpt()}")
+            reproduce = reproduce or exchange.curl
+        if reproduce:
+            lines += ["Reproduce with:", f"  {reproduce}"]
+        pytest.fail("\n".join(lines), pytrace=False)
+
+    def status(
+        self, exchange: Exchange, headline: str, *, target: str = "", want: int = 200
+    ) -> None:
+        """Record ``exchange``; fail unless it answered ``want``."""
+        __tracebackhide__ = True
+        self.see(exchange)
+        if exchange.status != want:
+            self.fail(
+                headline,
+                target=target or f"{exchange.url} (from {exchange.setting})",
+                expected=str(want),
+                actual=f"status {exchange.status}",
+                exchange=exchange,
+            )
+
+    def gateway_health(self, gateway: GatewayProbe) -> None:
+        """Liveliness and readiness answer 200 (PRE-INF-02, SMK-01)."""
+        __tracebackhide__ = True
+        for exchange in (gateway.liveliness(), gateway.readiness()):
+            endpoint = exchange.url.rsplit("/", 1)[-1]
+            self.status(exchange, f"gateway {endpoint} answered {exchange.status}")
+
+    def exact_models(self, gateway: GatewayProbe, expected: Iterable[str]) -> None:
+        """``/v1/models`` lists exactly ``expected`` (PRE-INF-02, SMK-02)."""
+        __tracebackhide__ = True
+        models = self.see(gateway.models())
+        body = models.json()
+        data = body.get("data") if isinstance(body, dict) else None
+        listed = {str(m.get("id")) for m in data or [] if isinstance(m, dict)}
+        wanted = set(expected)
+        if models.status != 200 or listed != wanted:
+            self.fail(
+                "the gateway does not list exactly the configured models",
+                target=f"{models.url} (from gateway.url)",
+                expected=f"status 200 and {sorted(wanted)}",
+                actual=f"status {models.status}; missing {sorted(wanted - listed)}; "
+                f"extra {sorted(listed - wanted)}",
+                exchange=models,
+            )
