@@ -18,7 +18,7 @@ import pytest
 from gateproof.errors import ConfigError, ProbeError, UnreachableError
 from gateproof.evidence import Evidence
 from gateproof.settings import Settings
-from gateproof.stashkeys import EVIDENCE_KEY, REDACTOR_KEY, SETTINGS_KEY
+from gateproof.stashkeys import EVIDENCE_KEY, REDACTOR_KEY, SETTINGS_FILE_KEY, SETTINGS_KEY
 
 if TYPE_CHECKING:
     import httpx
@@ -64,6 +64,12 @@ def transport_naming_errors(setting: str, connect_s: float) -> httpx.BaseTranspo
 def gateproof_settings(pytestconfig: pytest.Config) -> Settings:
     """Settings: session, :class:`gateproof.settings.Settings`, every path absolute."""
     return pytestconfig.stash[SETTINGS_KEY]
+
+
+@pytest.fixture(scope="session")
+def gateproof_settings_file(pytestconfig: pytest.Config) -> str:
+    """The settings file this run read: session, ``str`` (for messages and reproducers)."""
+    return pytestconfig.stash[SETTINGS_FILE_KEY]
 
 
 @pytest.fixture(scope="session")

@@ -23,7 +23,14 @@ from gateproof.record import RunRecord
 from gateproof.recorder import Recorder
 from gateproof.settings import env_name, flat_keys, option_name, read_secrets_file
 from gateproof.settings_loader import SettingsError, load_settings
-from gateproof.stashkeys import EVIDENCE_KEY, RECORD_KEY, REDACTOR_KEY, SETTINGS_KEY, WAIVERS_KEY
+from gateproof.stashkeys import (
+    EVIDENCE_KEY,
+    RECORD_KEY,
+    REDACTOR_KEY,
+    SETTINGS_FILE_KEY,
+    SETTINGS_KEY,
+    WAIVERS_KEY,
+)
 from gateproof.waivers import WaiverError, load_waivers
 
 pytest_plugins = ["gateproof.fixtures"]
@@ -89,6 +96,9 @@ def pytest_configure(config: pytest.Config) -> None:
     except SettingsError as exc:
         raise pytest.UsageError(f"gateproof settings are invalid:\n{exc}") from None
     config.stash[SETTINGS_KEY] = settings
+    config.stash[SETTINGS_FILE_KEY] = (
+        str(settings_file) if settings_file.is_file() else "(no settings file: defaults)"
+    )
     config.stash[REDACTOR_KEY] = _redactor(settings)
     waivers_file = config.getoption("gateproof_waivers")
     waivers_path = Path(waivers_file) if waivers_file else settings.config_dir / "waivers.yaml"

@@ -11,6 +11,7 @@ from gateproof.record import RunRecord
 from gateproof.settings import Settings
 
 SETTINGS_KEY = pytest.StashKey[Settings]()
+SETTINGS_FILE_KEY = pytest.StashKey[str]()  # the file read, or a note that none was
 REDACTOR_KEY = pytest.StashKey[Redactor]()
 WAIVERS_KEY = pytest.StashKey[list[Any]]()
 RECORD_KEY = pytest.StashKey[RunRecord]()

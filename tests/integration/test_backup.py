@@ -27,9 +27,11 @@ def _watched(settings: Settings) -> list[Path]:
 
 @pytest.mark.predeploy
 @pytest.mark.checklist("DEP-01")
-def test_latest_backup_complete_and_current(gateproof_settings: Settings, check: Check) -> None:
+def test_latest_backup_complete_and_current(
+    gateproof_settings: Settings, gateproof_settings_file: str, check: Check
+) -> None:
     backups = gateproof_settings.paths.backups
-    remake = "gateproof backup --gateproof-config <settings file>"
+    remake = f"gateproof backup --gateproof-config {gateproof_settings_file}"
     backup = latest_backup(backups)
     if backup is None:
         check.fail(

@@ -23,7 +23,9 @@ REFUSED = (400, 401, 403)
 
 @pytest.mark.predeploy
 @pytest.mark.checklist("PRE-SEC-01")
-def test_cors_settings_hold_no_wildcard(gateproof_settings: Settings, check: Check) -> None:
+def test_cors_settings_hold_no_wildcard(
+    gateproof_settings: Settings, gateproof_settings_file: str, check: Check
+) -> None:
     gateway = gateproof_settings.gateway
     if gateway is None:
         pytest.skip("N/A: the gateway is not part of this deployment (gateway.url is not set)")
@@ -36,7 +38,7 @@ def test_cors_settings_hold_no_wildcard(gateproof_settings: Settings, check: Che
             expected="an explicit list of trusted origins, no '*'",
             actual=f"{origins}"
             + ("" if origins else " (LiteLLM then answers any origin with '*')"),
-            reproduce="grep -n cors_origins <settings file>; "
+            reproduce=f"grep -n cors_origins {gateproof_settings_file}; "
             "tr '\\0' '\\n' < /proc/<gateway pid>/environ | grep LITELLM_CORS",
         )
 
@@ -60,7 +62,11 @@ def test_cors_preflight_refuses_foreign_origin(gateway: GatewayProbe, check: Che
 @pytest.mark.predeploy
 @pytest.mark.checklist("PRE-SEC-03")
 def test_shared_gateway_refuses_missing_and_wrong_keys(
-    request: pytest.FixtureRequest, gateproof_settings: Settings, generated: Any, check: Check
+    request: pytest.FixtureRequest,
+    gateproof_settings: Settings,
+    gateproof_settings_file: str,
+    generated: Any,
+    check: Check,
 ) -> None:
     if gateproof_settings.deployment.exposure != "shared":
         pytest.skip("N/A: deployment.exposure is local; the loopback check applies instead")
@@ -76,7 +82,7 @@ def test_shared_gateway_refuses_missing_and_wrong_keys(
             expected="both set, the config one as os.environ/NAME",
             actual=f"settings: {_shown(ref)}; config: {_shown(config_ref)}",
             reproduce=f"grep -n master_key {gateproof_settings.config_dir / GENERATED_FILE} "
-            "<settings file>",
+            f"{gateproof_settings_file}",
         )
     missing, wrong = gateway.without_key(), gateway.with_wrong_key()
     check.see(missing)
