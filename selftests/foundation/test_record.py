@@ -239,3 +239,33 @@ def test_ctrl_c():
     record = read_record(pytester)
     assert record["verdict"] == "RED"
     assert "interrupted" in record["verdict_reason"]
+
+
+def test_item_with_a_gated_variant_reads_not_run_not_na(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        **{
+            "tests/test_variants": """
+import pytest
+
+@pytest.mark.smoke
+@pytest.mark.checklist("SMK-06")
+def test_mock_variant():
+    pytest.skip("N/A: mock fallbacks are off in this deployment")
+
+@pytest.mark.smoke
+@pytest.mark.destructive
+@pytest.mark.checklist("SMK-06")
+def test_destructive_variant():
+    pass
+
+@pytest.mark.smoke
+@pytest.mark.checklist("SMK-01")
+def test_health():
+    pass
+"""
+        }
+    )
+    pytester.runpytest("tests", "--gateproof-record", "rec")
+    items = read_record(pytester)["items"]
+    assert items["SMK-06"]["outcome"] == "not_run"
+    assert items["SMK-01"]["outcome"] == "passed"

@@ -16,7 +16,9 @@ from typing import Any
 
 from gateproof.checklist import ITEMS
 
-_SEVERITY = ("error", "failed", "waived", "passed", "not_applicable", "not_run")
+# "not run" outranks "not applicable": an item with one variant N/A and another gated off
+# (e.g. SMK-06 without --gateproof-allow-destructive) was not checked, and should say so.
+_SEVERITY = ("error", "failed", "waived", "passed", "not_run", "not_applicable")
 OUTCOMES = _SEVERITY
 
 
@@ -43,12 +45,13 @@ class RunRecord:
             self.results[result.nodeid] = result
 
     def item_outcomes(self) -> dict[str, str]:
-        outcomes = {item.id: "not_run" for item in ITEMS}
+        seen: dict[str, str] = {}
         for result in self.results.values():
             for item_id in result.checklist:
-                if item_id in outcomes and _rank(result.outcome) < _rank(outcomes[item_id]):
-                    outcomes[item_id] = result.outcome
-        return outcomes
+                known = seen.get(item_id)
+                if known is None or _rank(result.outcome) < _rank(known):
+                    seen[item_id] = result.outcome
+        return {item.id: seen.get(item.id, "not_run") for item in ITEMS}
 
     def verdict(self) -> str:
         outcomes = [r.outcome for r in self.results.values()]
