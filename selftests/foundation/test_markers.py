@@ -102,3 +102,28 @@ def test_destructive_and_load_run_when_asked(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(**{"tests/test_gated": GATED})
     result = pytester.runpytest("tests", "--gateproof-allow-destructive", "--gateproof-load")
     result.assert_outcomes(passed=2)
+
+
+def test_marker_violation_under_xdist_fails_the_test_with_the_reason(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        **{
+            "tests/test_x": (
+                "import pytest\n\n"
+                "@pytest.mark.smoke\n@pytest.mark.checklist('SMK-99')\n"
+                "def test_unknown_id():\n    pass\n\n"
+                "@pytest.mark.smoke\n"
+                "def test_no_id():\n    pass\n"
+            )
+        }
+    )
+    result = pytester.runpytest_subprocess("tests", "-n", "2", "-p", "no:cacheprovider")
+    result.assert_outcomes(errors=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*missing or wrong markers: unknown checklist ID(s) SMK-99*",
+            "*VERDICT: RED*",
+        ]
+    )
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()

@@ -33,6 +33,8 @@ from gateproof.stashkeys import (
 )
 from gateproof.waivers import WaiverError, load_waivers
 
+MARKER_PROBLEMS_KEY = pytest.StashKey[str]()
+
 pytest_plugins = ["gateproof.fixtures"]
 
 _DEST = "gateproof_key__"
@@ -99,7 +101,13 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[SETTINGS_FILE_KEY] = (
         str(settings_file) if settings_file.is_file() else "(no settings file: defaults)"
     )
-    config.stash[REDACTOR_KEY] = _redactor(settings)
+    try:
+        config.stash[REDACTOR_KEY] = _redactor(settings)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise pytest.UsageError(
+            f"gateproof cannot read secrets_file {settings.secrets_file}: {exc}; "
+            "make it a readable UTF-8 file of NAME=value lines"
+        ) from None
     waivers_file = config.getoption("gateproof_waivers")
     waivers_path = Path(waivers_file) if waivers_file else settings.config_dir / "waivers.yaml"
     try:
@@ -138,16 +146,27 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     problems = []
     for item in items:
         if markers.is_acceptance_test(item, suite_dirs):
-            problems += [f"{item.nodeid}: {p}" for p in markers.rule_violations(item)]
+            violations = markers.rule_violations(item)
+            problems += [f"{item.nodeid}: {p}" for p in violations]
+            if violations:
+                item.stash[MARKER_PROBLEMS_KEY] = "; ".join(violations)
             markers.gate_modifiers(
                 item,
                 allow_destructive=config.getoption("gateproof_allow_destructive"),
                 allow_load=config.getoption("gateproof_load"),
             )
-    if problems:
+    # An xdist worker that raises here just dies ("node down"), hiding the message: there
+    # each offending test fails at setup with it instead (pytest_runtest_setup below).
+    if problems and not hasattr(config, "workerinput"):
         raise pytest.UsageError(
             "gateproof: acceptance tests with missing or wrong markers:\n  " + "\n  ".join(problems)
         )
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    problem = item.stash.get(MARKER_PROBLEMS_KEY, None)
+    if problem is not None:
+        pytest.fail(f"gateproof: missing or wrong markers: {problem}", pytrace=False)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -174,7 +193,7 @@ def pytest_runtest_makereport(
 ) -> Generator[None, Any, None]:
     result = yield
     report: pytest.TestReport = result.get_result()
-    if item.get_closest_marker("checklist") is None:
+    if item.get_closest_marker("checklist") is None and MARKER_PROBLEMS_KEY not in item.stash:
         return
     outcome.annotate(
         item,

@@ -85,10 +85,18 @@ def write_if_asked(config: pytest.Config, record: RunRecord) -> None:
     if directory is None:
         return
     redact: Redactor = config.stash[REDACTOR_KEY]
-    directory.mkdir(parents=True, exist_ok=True)
-    data = record_json(config, record)
-    (directory / "record.json").write_text(redact(dumps(data)), encoding="utf-8")
-    (directory / "checklist.md").write_text(redact(render_checklist(data)), encoding="utf-8")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        data = record_json(config, record)
+        (directory / "record.json").write_text(redact(dumps(data)), encoding="utf-8")
+        (directory / "checklist.md").write_text(redact(render_checklist(data)), encoding="utf-8")
+    except OSError as exc:
+        # An unwritten record is no sign-off: say so in the verdict instead of a traceback.
+        record.problems.append(
+            f"the run record was not written to {directory}: {exc.strerror or exc}; "
+            "give --gateproof-record a writable directory"
+        )
+        return
     config.stash[_WRITTEN] = directory
 
 

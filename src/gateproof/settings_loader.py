@@ -76,6 +76,8 @@ def _read_file(file: Path) -> tuple[dict[str, Any], dict[str, int]]:
         mark = exc.problem_mark
         line = f":{mark.line + 1}" if mark is not None else ""
         raise SettingsError(f"{file}{line}: malformed YAML: {exc.problem}") from None
+    except (yaml.YAMLError, ValueError) as exc:  # e.g. a date like 2020-13-01
+        raise SettingsError(f"{file}: malformed YAML: {exc}") from None
     if data is None:
         return {}, {}
     if not isinstance(data, dict):
@@ -175,13 +177,16 @@ def _explain(exc: ValidationError, layered: _Layered, file: Path) -> list[str]:
             hint = _did_you_mean(loc[-1], list(parent.model_fields) if parent else [])
             problems.append(f"{where}: {key}: unknown key{hint}; remove it or fix its name")
         else:
-            value = (
-                ""
-                if "master_key" in key or "password" in key or "token" in key
-                else (f" (got {error.get('input')!r})")
-            )
+            got = error.get("input")
+            # A whole section (e.g. a missing url) may hold a literal secret: show scalars only.
+            masked = any(word in key for word in _SECRET_KEY_WORDS)
+            value = "" if masked or isinstance(got, (dict, list)) else f" (got {got!r})"
             problems.append(f"{where}: {key}: {error['msg']}{value}")
     return problems
+
+
+# Keys whose values are never echoed in an error, even when they are not valid references.
+_SECRET_KEY_WORDS = ("master_key", "password", "token")
 
 
 def _origin_of(key: str, layered: _Layered, file: Path) -> str:

@@ -64,11 +64,11 @@ def load_waivers(path: Path) -> list[Waiver]:
         text = path.read_text(encoding="utf-8")
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
-    except (UnicodeDecodeError, yaml.YAMLError) as exc:
+    except (UnicodeDecodeError, yaml.YAMLError, ValueError) as exc:  # ValueError: 2020-13-01
         raise WaiverError(f"{path}: cannot read waivers: {exc}") from None
     if data is None:
         return []
-    if not isinstance(data, dict) or not isinstance(data.get("waivers", []), list):
+    if not isinstance(data, dict) or not isinstance(data.get("waivers") or [], list):
         raise WaiverError(f"{path}:1: expected a mapping with a list under 'waivers:'")
     lines = _entry_lines(root)
     waivers, problems = [], []
