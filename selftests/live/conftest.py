@@ -3,19 +3,12 @@ with one fault at a time.
 
 ``reference_stack`` (session, ReferenceStack) is the shared stack (see
 ``gateproof.stack.testing``); set ``GATEPROOF_SELFTEST_BASE_PORT`` to keep clear of other
-stacks on the machine. ``live`` (session, ReferenceStack) is that same stack: ``stack up``
-already took the pre-deployment backup that DEP-01 looks for, as an operator would.
+stacks on the machine. ``stack up`` already took the pre-deployment backup that DEP-01
+looks for, as an operator would.
 """
 
 from __future__ import annotations
 
-import pytest
-
-from gateproof.stack.testing import ReferenceStack, reference_stack
+from gateproof.stack.testing import reference_stack
 
 __all__ = ["reference_stack"]
-
-
-@pytest.fixture(scope="session")
-def live(reference_stack: ReferenceStack) -> ReferenceStack:
-    return reference_stack

@@ -51,10 +51,10 @@ def _check(record: Record, expected: set[str], fragments: dict[str, str]) -> Non
 
 
 @pytest.fixture
-def run(live: ReferenceStack, tmp_path_factory: pytest.TempPathFactory) -> Any:
+def run(reference_stack: ReferenceStack, tmp_path_factory: pytest.TempPathFactory) -> Any:
     def go(*args: str, **kwargs: Any) -> Record:
         out = tmp_path_factory.mktemp(f"record{next(_runs)}")
-        return run_suite(live.settings_path, out, *args, **kwargs)
+        return run_suite(reference_stack.settings_path, out, *args, **kwargs)
 
     return go
 
@@ -77,14 +77,14 @@ def test_wrong_master_key(run: Any) -> None:
     _check(record, expected, {i: "refused the configured master key" for i in expected})
 
 
-def test_redis_without_password(run: Any, live: ReferenceStack) -> None:
-    with redis_without_password(live):
+def test_redis_without_password(run: Any, reference_stack: ReferenceStack) -> None:
+    with redis_without_password(reference_stack):
         record = run()
     _check(record, {"PRE-SEC-04"}, {"PRE-SEC-04": "answers clients that send no password"})
 
 
-def test_deployed_config_edited_after_generation(run: Any, live: ReferenceStack) -> None:
-    with edited_file(live.run.deployed_config, "\n# hand edit on the server\n"):
+def test_deployed_config_edited_after_generation(run: Any, reference_stack: ReferenceStack) -> None:
+    with edited_file(reference_stack.run.deployed_config, "\n# hand edit on the server\n"):
         record = run()
     _check(
         record,
@@ -99,12 +99,12 @@ def test_deployed_config_edited_after_generation(run: Any, live: ReferenceStack)
 
 @pytest.fixture(scope="module")
 def gateways(
-    live: ReferenceStack, tmp_path_factory: pytest.TempPathFactory
+    reference_stack: ReferenceStack, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, Gateway2]]:
     """Second gateways, started together: cors (origins '*'), nocache, nochain (the first
     stoppable chain removed), anyhost (bound to 0.0.0.0)."""
     scratch = tmp_path_factory.mktemp("gateway2")
-    deployed = live.run.deployed_config
+    deployed = reference_stack.run.deployed_config
 
     def no_cache(data: dict[str, Any]) -> None:
         data["litellm_settings"]["cache"] = False
@@ -113,17 +113,22 @@ def gateways(
         chains = data["router_settings"]["fallbacks"]
         data["router_settings"]["fallbacks"] = [c for c in chains if "qwen-coder-vllm" not in c]
 
-    base = live.base_port + 40
+    stack = reference_stack
+    base = stack.base_port + 40
     started = {
-        "cors": spawn_gateway(live, base, _copy(deployed, scratch / "cors.yaml"),
-                              env={"LITELLM_CORS_ORIGINS": "*"}),
-        "nocache": spawn_gateway(live, base + 1, scratch_config(live, scratch / "nocache.yaml",
-                                                                no_cache)),
-        "nochain": spawn_gateway(live, base + 2, scratch_config(live, scratch / "nochain.yaml",
-                                                                no_chain)),
-        "anyhost": spawn_gateway(live, base + 3, _copy(deployed, scratch / "anyhost.yaml"),
-                                 host="0.0.0.0"),
-    }  # fmt: skip
+        "cors": spawn_gateway(
+            stack, base, _copy(deployed, scratch / "cors.yaml"), env={"LITELLM_CORS_ORIGINS": "*"}
+        ),
+        "nocache": spawn_gateway(
+            stack, base + 1, scratch_config(stack, scratch / "nocache.yaml", no_cache)
+        ),
+        "nochain": spawn_gateway(
+            stack, base + 2, scratch_config(stack, scratch / "nochain.yaml", no_chain)
+        ),
+        "anyhost": spawn_gateway(
+            stack, base + 3, _copy(deployed, scratch / "anyhost.yaml"), host="0.0.0.0"
+        ),
+    }
     try:
         wait_ready(list(started.values()))
         yield started
@@ -183,19 +188,19 @@ def test_gateway_hung_is_red_not_na(run: Any) -> None:
 
 
 @pytest.fixture
-def standin(live: ReferenceStack) -> Iterator[Any]:
+def standin(reference_stack: ReferenceStack) -> Iterator[Any]:
     """Switch one stand-in's faults; clear them and wait out LiteLLM's cooldown afterwards."""
     touched: list[tuple[str, str]] = []
 
     def fault(provider: str, model: str, **faults: Any) -> None:
         touched.append((provider, model))
-        live.control(provider).set_faults(**faults)
+        reference_stack.control(provider).set_faults(**faults)
 
     yield fault
     for provider, _ in touched:
-        live.control(provider).clear()
+        reference_stack.control(provider).clear()
     for provider, model in touched:
-        _wait_routed(live, model, live.providers[provider].port)
+        _wait_routed(reference_stack, model, reference_stack.providers[provider].port)
 
 
 def _wait_routed(stack: ReferenceStack, model: str, port: int) -> None:
@@ -216,10 +221,10 @@ def _wait_routed(stack: ReferenceStack, model: str, port: int) -> None:
     raise AssertionError(f"{model} still not routed to port {port} after {COOLDOWN_WAIT_S} s")
 
 
-def test_provider_down(run: Any, standin: Any, live: ReferenceStack) -> None:
+def test_provider_down(run: Any, standin: Any, reference_stack: ReferenceStack) -> None:
     standin("lmstudio", "mistral-7b-instruct", refuse=True)
     record = run()
-    port = live.providers["lmstudio"].port
+    port = reference_stack.providers["lmstudio"].port
     expected = {"PRE-TST-02", "PRE-TST-03", "PRE-INF-01", "PRE-INF-05", "SMK-03"}
     _check(
         record,
