@@ -183,19 +183,15 @@ def redis_client(gateproof_settings: Settings) -> Iterator[redis.Redis]:
 
 @pytest.fixture(scope="session")
 def prometheus(gateproof_settings: Settings) -> Any:
-    """Prometheus client: session, ``PrometheusConnect`` without retries."""
-    from prometheus_api_client import PrometheusConnect
-    from urllib3.util.retry import Retry
+    """Prometheus: session, :class:`gateproof.probes.prometheus.PrometheusProbe` (no retries)."""
+    from gateproof.probes.prometheus import PrometheusProbe
 
     settings = gateproof_settings.prometheus
     if settings is None:
         not_applicable("Prometheus", "prometheus.url")
     timeouts = gateproof_settings.timeouts
-    return PrometheusConnect(
-        url=settings.url,
-        disable_ssl=True,
-        retry=Retry(total=0),
-        timeout=int(max(timeouts.connect_s, timeouts.read_s)),
+    return PrometheusProbe.connect(
+        settings.url, connect_s=timeouts.connect_s, read_s=timeouts.read_s
     )
 
 

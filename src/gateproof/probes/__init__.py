@@ -6,6 +6,7 @@
     redis_probe   Redis: unauthenticated PING, PING/INFO, key lookup
     hosts         a host through testinfra: resources, TCP reach, listening sockets
     deploy        the deployed config, the gateway service and its log, backups
+    prometheus    Prometheus through prometheus-api-client: queries, series, targets
 
 A probe never decides pass or fail. It returns a typed evidence record, or raises
 :class:`gateproof.errors.ProbeError` ("could not check": refused, timed out, not JSON) naming
