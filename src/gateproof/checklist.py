@@ -123,7 +123,33 @@ ITEMS: tuple[Item, ...] = (
 
 BY_ID: dict[str, Item] = {item.id: item for item in ITEMS}
 
+# A team's own items (their own checks, with their own IDs), registered by the plugin for
+# this process; the verdict, the record and the filled checklist read every item through
+# all_items() / find(), never ITEMS directly, so the team's items join them.
+_user_items: dict[str, Item] = {}
+
+
+def register_user_items(items: list[Item]) -> None:
+    """Add a team's own items for this run (an ID of the checklist itself is refused)."""
+    for item in items:
+        if item.id in BY_ID:
+            raise ValueError(f"{item.id} is an item of the deployment checklist; pick another ID")
+        _user_items[item.id] = item
+
+
+def clear_user_items() -> None:
+    _user_items.clear()
+
+
+def all_items() -> tuple[Item, ...]:
+    """The checklist's items, then the team's own, in registration order."""
+    return ITEMS + tuple(_user_items.values())
+
+
+def find(item_id: str) -> Item | None:
+    return BY_ID.get(item_id) or _user_items.get(item_id)
+
 
 def unknown_ids(ids: tuple[str, ...] | list[str]) -> list[str]:
-    """The IDs among ``ids`` that are not checklist items."""
-    return [i for i in ids if i not in BY_ID]
+    """The IDs among ``ids`` that are neither checklist items nor a team's own."""
+    return [i for i in ids if find(i) is None]

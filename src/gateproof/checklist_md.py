@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateproof.checklist import ITEMS
+from gateproof.checklist import all_items
 from gateproof.record import VERDICT_TEXT
 
 _MARK = {
@@ -40,7 +40,7 @@ def render_checklist(record: dict[str, Any]) -> str:
         "[-] not applicable, [ ] not run",
     ]
     section = None
-    for item in ITEMS:
+    for item in all_items():
         entry = record["items"][item.id]
         if item.section != section:
             section = item.section

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from gateproof.checklist import BY_ID, MODIFIERS, PHASES
+from gateproof.checklist import MODIFIERS, PHASES, unknown_ids
 
 MARKER_HELP: dict[str, str] = {
     "predeploy": "phase: before the new config goes live (config, repo, live environment as it is)",
@@ -54,7 +54,7 @@ def rule_violations(item: pytest.Item) -> list[str]:
     ids = checklist_ids_of(item)
     if not ids:
         problems.append("no checklist ID (add @pytest.mark.checklist('ID'), IDs in CHECKLIST.md)")
-    unknown = [i for i in ids if i not in BY_ID]
+    unknown = unknown_ids(ids)
     if unknown:
         problems.append(f"unknown checklist ID(s) {', '.join(unknown)}")
     return problems

@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from gateproof.checklist import ITEMS
+from gateproof.checklist import all_items
 
 # "not run" outranks "not applicable": an item with one variant N/A and another gated off
 # (e.g. SMK-06 without --gateproof-allow-destructive) was not checked, and should say so.
@@ -51,7 +51,7 @@ class RunRecord:
                 known = seen.get(item_id)
                 if known is None or _rank(result.outcome) < _rank(known):
                     seen[item_id] = result.outcome
-        return {item.id: seen.get(item.id, "not_run") for item in ITEMS}
+        return {item.id: seen.get(item.id, "not_run") for item in all_items()}
 
     def verdict(self) -> str:
         outcomes = [r.outcome for r in self.results.values()]
@@ -88,7 +88,7 @@ class RunRecord:
     ) -> dict[str, Any]:
         outcomes = self.item_outcomes()
         items: dict[str, Any] = {}
-        for item in ITEMS:
+        for item in all_items():
             tests = [
                 {"nodeid": r.nodeid, "outcome": r.outcome, "message": r.message}
                 for r in self.results.values()

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from gateproof.checklist import BY_ID, ITEMS
+from gateproof.checklist import all_items
 from gateproof.checklist_md import render_checklist
 from gateproof.evidence import Redactor
 from gateproof.gitinfo import short_revision
@@ -114,15 +114,14 @@ def print_summary(terminalreporter: Any, config: pytest.Config, record: RunRecor
         shown = ", ".join(f"{n} {name}" for name, n in sorted(counts.items()))
         tr.write_line(f"phase {phase:<11} {shown}")
     outcomes = record.item_outcomes()
-    per_item = {item.id: 0 for item in ITEMS}
+    per_item = {item.id: 0 for item in all_items()}
     for result in record.results.values():
         for item_id in result.checklist:
             per_item[item_id] = per_item.get(item_id, 0) + 1
-    for item in ITEMS:
+    for item in all_items():
         if per_item.get(item.id):
             tr.write_line(
-                f"  {item.id:<11} {outcomes[item.id]:<15} {per_item[item.id]} test(s)  "
-                f"{BY_ID[item.id].title}"
+                f"  {item.id:<11} {outcomes[item.id]:<15} {per_item[item.id]} test(s)  {item.title}"
             )
     for problem in record.problems:
         tr.write_line(f"problem: {problem}", red=True)
