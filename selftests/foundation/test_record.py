@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from verdict_suites import phase_suite
 
 from gateproof.checklist import ITEMS
 
@@ -46,9 +47,11 @@ def write_waivers(pytester: pytest.Pytester, text: str) -> None:
 
 
 def test_green_run_writes_both_files_with_every_item(pytester: pytest.Pytester) -> None:
-    make_suite(pytester, smk02_ok=True)
+    pytester.makepyfile(**{"tests/test_mon": phase_suite(("monitoring",), MON_05="na")})
     result = pytester.runpytest(
         "tests",
+        "-m",
+        "monitoring",
         "--gateproof-record",
         "rec",
         "--gateproof-signoff-deployer",
@@ -58,22 +61,30 @@ def test_green_run_writes_both_files_with_every_item(pytester: pytest.Pytester) 
     )
     assert result.ret == pytest.ExitCode.OK
     result.stdout.fnmatch_lines(
-        ["*gateproof verdict*", "phase monitoring*1 not_applicable", "*VERDICT: GREEN (*"]
+        [
+            "*gateproof verdict*",
+            "scope: monitoring (from -m 'monitoring')",
+            "phase monitoring  6 passed, 1 N/A",
+            "*VERDICT: GREEN (*",
+        ]
     )
     record = read_record(pytester)
     assert record["verdict"] == "GREEN"
     assert set(record["items"]) == {item.id for item in ITEMS}
-    assert record["items"]["SMK-02"]["outcome"] == "passed"
-    assert record["items"]["PRE-INF-02"]["outcome"] == "passed"
+    assert record["items"]["MON-01"]["outcome"] == "passed"
     assert record["items"]["MON-05"]["outcome"] == "not_applicable"
-    assert record["items"]["PST-02"]["outcome"] == "not_run"
+    assert record["items"]["PST-02"]["outcome"] == "out_of_scope"
     assert record["items"]["DOC-01"]["outcome"] == "passed"
     assert record["signoff"] == {"deployer": "Ada", "verifier": "Grace"}
-    assert record["selected_phases"] == ["monitoring", "predeploy", "smoke"]
+    assert record["selected_phases"] == ["monitoring"]
     dt.datetime.fromisoformat(record["started"])
     checklist = (pytester.path / "rec" / "checklist.md").read_text()
-    assert "- [x] **SMK-02** All expected models listed — passed" in checklist
-    assert "- [-] **MON-05** Grafana dashboard shows data — N/A" in checklist
+    assert "- [x] **MON-01** Prometheus scraping all targets — passed" in checklist
+    assert (
+        "- [-] **MON-05** Grafana dashboard shows data — N/A: "
+        "N/A: MON-05 is not part of this deployment"
+    ) in checklist
+    assert "- [ ] **SMK-02** All expected models listed — out of scope: phase smoke" in checklist
     assert "Deployment completed by: Ada" in checklist
     assert "Production-ready: ☒ Yes  ☐ No  ☐ With caveats" in checklist
     # the seed's order: configuration before smoke before monitoring before sign-off
@@ -85,7 +96,9 @@ def test_red_run(pytester: pytest.Pytester) -> None:
     make_suite(pytester, smk02_ok=False)
     result = pytester.runpytest("tests", "--gateproof-record", "rec")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
-    result.stdout.fnmatch_lines(["*SMK-02      failed*", "*VERDICT: RED (1 test(s) failed*"])
+    result.stdout.fnmatch_lines(
+        ["*SMK-02      FAILED*", "*VERDICT: RED (2 item(s) failed or could not be checked*"]
+    )
     record = read_record(pytester)
     assert record["verdict"] == "RED"
     assert "missing ['qwen-coder-vllm']" in record["items"]["SMK-02"]["tests"][0]["message"]
@@ -95,7 +108,7 @@ def test_red_run(pytester: pytest.Pytester) -> None:
 
 
 def test_waived_failure_gives_green_with_waivers(pytester: pytest.Pytester) -> None:
-    make_suite(pytester, smk02_ok=False)
+    pytester.makepyfile(**{"tests/test_smoke": phase_suite(("smoke",), SMK_02="fail")})
     write_waivers(
         pytester,
         "waivers:\n  - id: SMK-02\n    reason: vLLM model rolls out tomorrow\n"
@@ -104,7 +117,7 @@ def test_waived_failure_gives_green_with_waivers(pytester: pytest.Pytester) -> N
     result = pytester.runpytest("tests", "--gateproof-record", "rec", "-rx")
     assert result.ret == pytest.ExitCode.OK
     result.stdout.fnmatch_lines(
-        ["*VERDICT: GREEN WITH WAIVERS (1 failure(s) waived)*", "*waived: SMK-02*ops-lead*"]
+        ["*VERDICT: GREEN WITH WAIVERS (1 item(s) waived: SMK-02)*", "*waived: SMK-02*ops-lead*"]
     )
     record = read_record(pytester)
     assert record["verdict"] == "GREEN_WITH_WAIVERS"
@@ -115,10 +128,10 @@ def test_waived_failure_gives_green_with_waivers(pytester: pytest.Pytester) -> N
 
 
 def test_waiver_by_test_id(pytester: pytest.Pytester) -> None:
-    make_suite(pytester, smk02_ok=False)
+    pytester.makepyfile(**{"tests/test_smoke": phase_suite(("smoke",), SMK_02="fail")})
     write_waivers(
         pytester,
-        "waivers:\n  - id: tests/test_suite.py::test_models\n    reason: r\n"
+        "waivers:\n  - id: tests/test_smoke.py::test_smk_02\n    reason: r\n"
         "    approver: a\n    expires: 2999-01-01\n",
     )
     pytester.runpytest("tests", "--gateproof-record", "rec")
@@ -173,7 +186,7 @@ def test_results_are_the_same_under_xdist(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess(
         "tests", "-n", "2", "--gateproof-record", "rec", "-p", "no:cacheprovider"
     )
-    result.stdout.fnmatch_lines(["*VERDICT: RED (1 test(s) failed*"])
+    result.stdout.fnmatch_lines(["*VERDICT: RED (2 item(s) failed or could not be checked*"])
     record = read_record(pytester)
     outcomes = {key: value["outcome"] for key, value in record["items"].items()}
     assert outcomes["PRE-CFG-01"] == "passed"
@@ -198,6 +211,10 @@ def _evidence(evidence):
     assert "<th>Phase</th>" in html and "<th>Checklist</th>" in html
     assert "SMK-02, PRE-INF-02" in html
     assert "404 from http://127.0.0.1:1/v1/models" in html  # evidence attached to the failure
+    assert "<th>Outcome</th>" in html
+    # an N/A row's log is its reason, not the (path, line, text) tuple pytest keeps
+    assert "N/A: Grafana is not part of this deployment (grafana.url is not set)" in html
+    assert "Skipped: N/A" not in html
 
 
 def test_record_and_signoff_from_the_environment(
@@ -211,9 +228,11 @@ def test_record_and_signoff_from_the_environment(
     record = read_record(pytester)
     assert record["signoff"]["deployer"] == "Env Deployer"
     assert record["items"]["DOC-01"]["outcome"] == "not_run"  # no verifier: not signed off
-    assert "sign-off missing" in record["items"]["DOC-01"]["note"]
+    assert "sign-off missing" in record["items"]["DOC-01"]["reason"]
     checklist = (pytester.path / "rec" / "checklist.md").read_text()
-    assert "  - record written; sign-off missing" in checklist
+    assert "**DOC-01** Deployment record and sign-off — NOT RUN: record written; sign-off" in (
+        checklist
+    )
 
 
 def test_interrupted_run_is_red(pytester: pytest.Pytester) -> None:

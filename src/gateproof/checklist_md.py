@@ -6,6 +6,7 @@ from typing import Any
 
 from gateproof.checklist import all_items
 from gateproof.record import VERDICT_TEXT
+from gateproof.verdict_text import LABEL, READY, not_run_lines, scope_line
 
 _MARK = {
     "passed": "[x]",
@@ -14,16 +15,8 @@ _MARK = {
     "waived": "[x] ⚠️",
     "not_applicable": "[-]",
     "not_run": "[ ]",
+    "out_of_scope": "[ ]",
 }
-_LABEL = {
-    "passed": "passed",
-    "failed": "FAILED",
-    "error": "COULD NOT CHECK",
-    "waived": "WAIVED",
-    "not_applicable": "N/A",
-    "not_run": "not run",
-}
-_READY = {"GREEN": "Yes", "GREEN_WITH_WAIVERS": "With caveats", "RED": "No"}
 
 
 def render_checklist(record: dict[str, Any]) -> str:
@@ -33,11 +26,16 @@ def render_checklist(record: dict[str, Any]) -> str:
         "",
         f"Deployment: **{record['deployment'].get('name', '?')}**  ",
         f"Run: {record['started']} to {record['finished']}  ",
-        f"Phases run: {', '.join(record['selected_phases']) or 'none'}  ",
+        f"S{scope_line(record)[1:]}  ",
         f"Verdict: **{VERDICT_TEXT[record['verdict']]}** ({record['verdict_reason']})",
+    ]
+    if record["not_run"]:
+        out += ["", "Not run (in scope):", ""]
+        out += [f"- {line}" for line in not_run_lines(record)]
+    out += [
         "",
         "Legend: [x] passed, [ ] ❌ failed or could not check, [x] ⚠️ waived, "
-        "[-] not applicable, [ ] not run",
+        "[-] not applicable, [ ] NOT RUN, [ ] out of scope (phase not selected)",
     ]
     section = None
     for item in all_items():
@@ -47,10 +45,11 @@ def render_checklist(record: dict[str, Any]) -> str:
             out += ["", f"## {section}", ""]
         outcome = entry["outcome"]
         title = f"~~{item.title}~~" if outcome in ("failed", "error") else item.title
-        out.append(f"- {_MARK[outcome]} **{item.id}** {title} — {_LABEL[outcome]}")
-        if entry.get("note"):
-            out.append(f"  - {entry['note']}")
-        for test in entry["tests"]:
+        line = f"- {_MARK[outcome]} **{item.id}** {title} — {LABEL[outcome]}"
+        if entry["reason"] and outcome not in ("failed", "error"):
+            line += f": {_one_line(entry['reason'])}"
+        out.append(line)
+        for test in entry["tests"] if entry["in_scope"] else []:
             line = f"  - `{test['nodeid']}`: {test['outcome']}"
             if test["message"] and test["outcome"] != "passed":
                 line += f" — {_one_line(test['message'])}"
@@ -74,7 +73,7 @@ def _waivers(record: dict[str, Any]) -> list[str]:
 def _signoff(record: dict[str, Any]) -> list[str]:
     signoff = record["signoff"]
     deployment = record["deployment"]
-    ready = _READY[record["verdict"]]
+    ready = READY[record["verdict"]]
     boxes = "  ".join(
         f"{'☒' if ready == choice else '☐'} {choice}" for choice in ("Yes", "No", "With caveats")
     )

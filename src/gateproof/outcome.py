@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from gateproof.checklist import MODIFIERS
 from gateproof.errors import ProbeError
 from gateproof.evidence import Evidence, Redactor
 from gateproof.markers import checklist_ids_of, phases_of
@@ -24,6 +25,7 @@ PROP_CHECKLIST = "gateproof_checklist"
 PROP_OUTCOME = "gateproof_outcome"
 PROP_MESSAGE = "gateproof_message"
 PROP_EVIDENCE = "gateproof_evidence"
+PROP_VARIANT = "gateproof_variant"
 WAIVED_PREFIX = "waived: "
 
 
@@ -50,17 +52,29 @@ def annotate(
             outcome = "waived"
             report.outcome = "skipped"
             report.wasxfail = WAIVED_PREFIX + waiver.describe()
+            message = f"{report.wasxfail}\n{message}"  # the waiver first: it decides the item
     _redact_report(report, redact)
     props = report.user_properties
     props.append((PROP_PHASE, phases[0] if phases else ""))
     props.append((PROP_CHECKLIST, ",".join(ids)))
     props.append((PROP_OUTCOME, outcome))
     props.append((PROP_MESSAGE, redact(message)))
+    variant = variant_of(item)
+    if variant:
+        props.append((PROP_VARIANT, variant))
     if evidence is not None and evidence.entries and outcome in ("failed", "error", "waived"):
         text = redact(evidence.render())
         props.append((PROP_EVIDENCE, text))
         report.sections.append(("gateproof evidence", text))  # terminal and HTML log
         _attach_html_extra(report, text)
+
+
+def variant_of(item: pytest.Item) -> str | None:
+    """The modifier that makes this test one gated-off way of checking its item, if any."""
+    for name in MODIFIERS:
+        if item.get_closest_marker(name) is not None:
+            return name
+    return None
 
 
 def _classify(call: pytest.CallInfo[None], report: pytest.TestReport) -> tuple[str, str]:
@@ -128,6 +142,7 @@ def result_from(report: pytest.TestReport) -> TestResult | None:
         checklist=ids,
         outcome=str(props.get(PROP_OUTCOME, "error")),
         message=str(props.get(PROP_MESSAGE, "")),
+        variant=str(props[PROP_VARIANT]) if PROP_VARIANT in props else None,
     )
 
 

@@ -8,7 +8,6 @@ record, report_files). Workers (xdist) annotate their reports; the controller's
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import os
 from collections.abc import Generator
 from pathlib import Path
@@ -16,16 +15,13 @@ from typing import Any
 
 import pytest
 
-from gateproof import markers, outcome, report_files
+from gateproof import markers, outcome, recorder
 from gateproof.evidence import Redactor
 from gateproof.fixtures import register_source_secrets
-from gateproof.record import RunRecord
-from gateproof.recorder import Recorder
 from gateproof.settings import env_name, flat_keys, option_name, read_secrets_file
 from gateproof.settings_loader import SettingsError, load_settings
 from gateproof.stashkeys import (
     EVIDENCE_KEY,
-    RECORD_KEY,
     REDACTOR_KEY,
     SETTINGS_FILE_KEY,
     SETTINGS_KEY,
@@ -114,14 +110,8 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[WAIVERS_KEY] = load_waivers(base / waivers_path)
     except WaiverError as exc:
         raise pytest.UsageError(f"gateproof waivers are invalid:\n{exc}") from None
-    if not hasattr(config, "workerinput"):  # the record is kept by the controller only
-        config.stash[RECORD_KEY] = RunRecord(started=dt.datetime.now().astimezone())
-        report_files.add_environment(config, settings, config.stash[REDACTOR_KEY])
-        config.pluginmanager.register(Recorder(config), "gateproof-recorder")
-        if config.pluginmanager.hasplugin("html"):
-            from gateproof import html_columns
-
-            config.pluginmanager.register(html_columns, "gateproof-html")
+    # Collection notes on every process; record, verdict and reports on the controller only.
+    recorder.install(config)
 
 
 def _settings_file(config: pytest.Config) -> tuple[Path, bool]:

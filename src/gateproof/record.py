@@ -1,11 +1,8 @@
-"""The run record: per-test results folded into checklist items, and the verdict.
+"""The run record: what was collected, what each acceptance test ended as, and run problems.
 
 Outcome of a test: passed | failed | error | waived | not_applicable | not_run.
-Outcome of an item: the worst outcome among its tests, in the order of ``_SEVERITY``;
-an item no selected test backs is ``not_run``.
-
-Verdict: RED when any item failed or errored, when an expired waiver was met, or when no
-test checked anything; GREEN WITH WAIVERS when a failure was waived; GREEN otherwise.
+A test reports up to three times (setup, call, teardown); it keeps the worst outcome, in the
+order of ``TEST_SEVERITY``. Deciding items and the verdict from this is :mod:`gateproof.verdict`.
 """
 
 from __future__ import annotations
@@ -14,12 +11,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from gateproof.checklist import all_items
-
-# "not run" outranks "not applicable": an item with one variant N/A and another gated off
-# (e.g. SMK-06 without --gateproof-allow-destructive) was not checked, and should say so.
-_SEVERITY = ("error", "failed", "waived", "passed", "not_run", "not_applicable")
-OUTCOMES = _SEVERITY
+TEST_SEVERITY = ("error", "failed", "not_run", "waived", "passed", "not_applicable")
+OUTCOMES = TEST_SEVERITY
 
 
 @dataclass
@@ -29,6 +22,32 @@ class TestResult:
     checklist: list[str]
     outcome: str
     message: str = ""
+    # "destructive" / "load" when the test carries that modifier: such a test is one way to
+    # check its item, and its gated-off skip says "not run" only if no sibling test passed.
+    variant: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"nodeid": self.nodeid, "outcome": self.outcome, "message": self.message}
+
+
+@dataclass
+class CollectedTest:
+    """An acceptance test seen at collection, selected or deselected (``-m``/``-k``)."""
+
+    nodeid: str
+    phase: str | None
+    checklist: list[str]
+    variant: str | None = None
+    deselected: str | None = None  # why, when deselected
+
+    def to_wire(self) -> list[Any]:
+        """A plain list for xdist's workeroutput (execnet sends only builtin types)."""
+        return [self.nodeid, self.phase, list(self.checklist), self.variant, self.deselected]
+
+    @classmethod
+    def from_wire(cls, raw: list[Any]) -> CollectedTest:
+        nodeid, phase, checklist, variant, deselected = raw
+        return cls(str(nodeid), phase, [str(i) for i in checklist], variant, deselected)
 
 
 @dataclass
@@ -36,87 +55,63 @@ class RunRecord:
     started: dt.datetime
     finished: dt.datetime | None = None
     results: dict[str, TestResult] = field(default_factory=dict)
+    collected: dict[str, CollectedTest] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)  # e.g. expired waivers: turn the run RED
 
     def add(self, result: TestResult) -> None:
         """Keep the worst outcome seen for a test (setup, call and teardown report apart)."""
         known = self.results.get(result.nodeid)
-        if known is None or _rank(result.outcome) < _rank(known.outcome):
+        if known is None or rank(result.outcome) < rank(known.outcome):
             self.results[result.nodeid] = result
 
-    def item_outcomes(self) -> dict[str, str]:
-        seen: dict[str, str] = {}
-        for result in self.results.values():
-            for item_id in result.checklist:
-                known = seen.get(item_id)
-                if known is None or _rank(result.outcome) < _rank(known):
-                    seen[item_id] = result.outcome
-        return {item.id: seen.get(item.id, "not_run") for item in all_items()}
+    def note_collected(self, test: CollectedTest) -> None:
+        known = self.collected.get(test.nodeid)
+        if known is None or (known.deselected and not test.deselected):
+            self.collected[test.nodeid] = test
 
-    def verdict(self) -> str:
-        outcomes = [r.outcome for r in self.results.values()]
-        if self.problems or "failed" in outcomes or "error" in outcomes:
-            return "RED"
-        if not any(o in ("passed", "waived") for o in outcomes):
-            return "RED"  # a gate that checked nothing is not green
-        return "GREEN_WITH_WAIVERS" if "waived" in outcomes else "GREEN"
+    def all_results(self) -> list[TestResult]:
+        """Reported tests, then the collected ones that never reported: deselected, or not
+        reached because the run stopped early."""
+        merged = dict(self.results)
+        for test in self.collected.values():
+            if test.nodeid in merged:
+                continue
+            why = test.deselected or "not reached: the run stopped before this test"
+            merged[test.nodeid] = TestResult(
+                test.nodeid, test.phase, test.checklist, "not_run", why, test.variant
+            )
+        return list(merged.values())
 
-    def verdict_reason(self) -> str:
-        outcomes = [r.outcome for r in self.results.values()]
-        if self.problems:
-            return "; ".join(self.problems)
-        bad = sum(o in ("failed", "error") for o in outcomes)
-        if bad:
-            return f"{bad} test(s) failed or could not check"
-        if not any(o in ("passed", "waived") for o in outcomes):
-            return "no test checked anything (all skipped, not applicable or deselected)"
-        waived = outcomes.count("waived")
-        return f"{waived} failure(s) waived" if waived else "every selected check passed"
+    def collected_phases(self) -> set[str]:
+        phases = {t.phase for t in self.collected.values()} | {
+            r.phase for r in self.results.values()
+        }
+        return {p for p in phases if p}
+
+    def selected_test_phases(self) -> set[str]:
+        phases = {t.phase for t in self.collected.values() if not t.deselected} | {
+            r.phase for r in self.results.values()
+        }
+        return {p for p in phases if p}
 
     def phase_counts(self) -> dict[str, dict[str, int]]:
+        """Per phase marker, how many tests ended as each outcome."""
         counts: dict[str, dict[str, int]] = {}
-        for result in self.results.values():
+        for result in self.all_results():
             phase = counts.setdefault(result.phase or "none", {})
             phase[result.outcome] = phase.get(result.outcome, 0) + 1
         return counts
 
-    def selected_phases(self) -> list[str]:
-        return sorted({r.phase for r in self.results.values() if r.phase})
 
-    def to_json(
-        self, deployment: dict[str, Any], signoff: dict[str, Any], waivers: list[dict[str, Any]]
-    ) -> dict[str, Any]:
-        outcomes = self.item_outcomes()
-        items: dict[str, Any] = {}
-        for item in all_items():
-            tests = [
-                {"nodeid": r.nodeid, "outcome": r.outcome, "message": r.message}
-                for r in self.results.values()
-                if item.id in r.checklist
-            ]
-            items[item.id] = {
-                "title": item.title,
-                "phase": item.phase,
-                "outcome": outcomes[item.id],
-                "tests": tests,
-            }
-        return {
-            "verdict": self.verdict(),
-            "verdict_reason": self.verdict_reason(),
-            "started": self.started.isoformat(timespec="seconds"),
-            "finished": (self.finished or self.started).isoformat(timespec="seconds"),
-            "selected_phases": self.selected_phases(),
-            "phase_counts": self.phase_counts(),
-            "deployment": deployment,
-            "signoff": signoff,
-            "waivers": waivers,
-            "problems": self.problems,
-            "items": items,
-        }
+def rank(outcome: str) -> int:
+    return TEST_SEVERITY.index(outcome) if outcome in TEST_SEVERITY else len(TEST_SEVERITY)
 
 
-def _rank(outcome: str) -> int:
-    return _SEVERITY.index(outcome) if outcome in _SEVERITY else len(_SEVERITY)
-
-
-VERDICT_TEXT = {"GREEN": "GREEN", "GREEN_WITH_WAIVERS": "GREEN WITH WAIVERS", "RED": "RED"}
+VERDICTS = ("GREEN", "GREEN_WITH_WAIVERS", "INCOMPLETE", "RED")
+VERDICT_TEXT = {
+    "GREEN": "GREEN",
+    "GREEN_WITH_WAIVERS": "GREEN WITH WAIVERS",
+    "INCOMPLETE": "INCOMPLETE",
+    "RED": "RED",
+}
+PASSING_VERDICTS = ("GREEN", "GREEN_WITH_WAIVERS")

@@ -1,4 +1,6 @@
-"""What a run leaves behind: the terminal verdict, record.json, checklist.md, HTML environment."""
+"""The run's decision as one dict (``record.json``), the files written from it, the HTML
+environment table. Every output (terminal, checklist.md, record.json, HTML, JUnit) renders this
+one dict, so they cannot disagree."""
 
 from __future__ import annotations
 
@@ -9,14 +11,14 @@ from typing import Any
 
 import pytest
 
-from gateproof.checklist import all_items
 from gateproof.checklist_md import render_checklist
 from gateproof.evidence import Redactor
 from gateproof.gitinfo import short_revision
 from gateproof.outcome import dumps
-from gateproof.record import VERDICT_TEXT, RunRecord
+from gateproof.record import RunRecord
 from gateproof.settings import Settings
 from gateproof.stashkeys import REDACTOR_KEY, SETTINGS_KEY, WAIVERS_KEY
+from gateproof.verdict import Decision
 
 _STAMP = re.compile(r"^#.*\bversion[:=]\s*(\S+)", re.IGNORECASE | re.MULTILINE)
 
@@ -49,29 +51,42 @@ def signoff(settings: Settings) -> dict[str, Any]:
     return {"deployer": settings.signoff.deployer, "verifier": settings.signoff.verifier}
 
 
-def record_json(config: pytest.Config, record: RunRecord) -> dict[str, Any]:
+def record_dict(
+    config: pytest.Config, record: RunRecord, decision: Decision, outputs: dict[str, str | None]
+) -> dict[str, Any]:
+    """The whole run as data: what record.json holds and every other output renders."""
     settings = config.stash[SETTINGS_KEY]
     waivers = [
-        {"id": w.id, "reason": w.reason, "approver": w.approver, "expires": str(w.expires)}
+        {
+            "id": w.id,
+            "reason": w.reason,
+            "approver": w.approver,
+            "expires": str(w.expires),
+            "where": w.where,
+        }
         for w in config.stash[WAIVERS_KEY]
     ]
-    data = record.to_json(deployment_info(settings), signoff(settings), waivers)
-    _artefact_items(config, data)
-    return data
-
-
-def _artefact_items(config: pytest.Config, data: dict[str, Any]) -> None:
-    """DOC-01 and REL-01 are made by the run itself, not by a test."""
-    sign = data["signoff"]
-    if record_dir(config) is not None:
-        signed = bool(sign["deployer"] and sign["verifier"])
-        data["items"]["DOC-01"]["outcome"] = "passed" if signed else "not_run"
-        if not signed:
-            data["items"]["DOC-01"]["note"] = (
-                "record written; sign-off missing (--gateproof-signoff-deployer/-verifier)"
-            )
-    if config.getoption("htmlpath", None):
-        data["items"]["REL-01"]["outcome"] = "passed"
+    not_run = [
+        {"id": i.item.id, "title": i.item.title, "phase": i.item.phase, "reason": i.reason}
+        for i in decision.with_outcome("not_run")
+    ]
+    return {
+        "verdict": decision.verdict,
+        "verdict_reason": decision.reason,
+        "started": record.started.isoformat(timespec="seconds"),
+        "finished": (record.finished or record.started).isoformat(timespec="seconds"),
+        "scope": {"phases": decision.phases, "how": decision.scope_how},
+        "selected_phases": decision.phases,
+        "not_run": not_run,
+        "rollup": decision.rollup(),
+        "phase_counts": record.phase_counts(),
+        "deployment": deployment_info(settings),
+        "signoff": signoff(settings),
+        "waivers": waivers,
+        "problems": decision.problems,
+        "outputs": outputs,
+        "items": {i.item.id: i.as_json() for i in decision.items},
+    }
 
 
 def record_dir(config: pytest.Config) -> Path | None:
@@ -80,57 +95,16 @@ def record_dir(config: pytest.Config) -> Path | None:
     return config.invocation_params.dir / target if target else None
 
 
-def write_if_asked(config: pytest.Config, record: RunRecord) -> None:
-    directory = record_dir(config)
-    if directory is None:
-        return
+def write_record(config: pytest.Config, directory: Path, data: dict[str, Any]) -> str | None:
+    """Write record.json and checklist.md; the reason they could not be written, else None."""
     redact: Redactor = config.stash[REDACTOR_KEY]
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        data = record_json(config, record)
         (directory / "record.json").write_text(redact(dumps(data)), encoding="utf-8")
         (directory / "checklist.md").write_text(redact(render_checklist(data)), encoding="utf-8")
     except OSError as exc:
-        # An unwritten record is no sign-off: say so in the verdict instead of a traceback.
-        record.problems.append(
-            f"the run record was not written to {directory}: {exc.strerror or exc}; "
-            "give --gateproof-record a writable directory"
-        )
-        return
-    config.stash[_WRITTEN] = directory
-
-
-_WRITTEN = pytest.StashKey[Path]()
-
-
-def print_summary(terminalreporter: Any, config: pytest.Config, record: RunRecord) -> None:
-    verdict = record.verdict()
-    colour = {"GREEN": {"green": True}, "GREEN_WITH_WAIVERS": {"yellow": True}}.get(
-        verdict, {"red": True}
-    )
-    tr = terminalreporter
-    tr.section("gateproof verdict", sep="=", bold=True, **colour)
-    for phase, counts in sorted(record.phase_counts().items()):
-        shown = ", ".join(f"{n} {name}" for name, n in sorted(counts.items()))
-        tr.write_line(f"phase {phase:<11} {shown}")
-    outcomes = record.item_outcomes()
-    per_item = {item.id: 0 for item in all_items()}
-    for result in record.results.values():
-        for item_id in result.checklist:
-            per_item[item_id] = per_item.get(item_id, 0) + 1
-    for item in all_items():
-        if per_item.get(item.id):
-            tr.write_line(
-                f"  {item.id:<11} {outcomes[item.id]:<15} {per_item[item.id]} test(s)  {item.title}"
-            )
-    for problem in record.problems:
-        tr.write_line(f"problem: {problem}", red=True)
-    tr.write_line(
-        f"VERDICT: {VERDICT_TEXT[verdict]} ({record.verdict_reason()})", bold=True, **colour
-    )
-    written = config.stash.get(_WRITTEN, None)
-    if written is not None:
-        tr.write_line(f"record: {written / 'record.json'}  checklist: {written / 'checklist.md'}")
+        return f"{directory}: {exc.strerror or exc}"
+    return None
 
 
 def add_environment(config: pytest.Config, settings: Settings, redact: Redactor) -> None:
