@@ -67,16 +67,38 @@ def test_demo_runs_the_suite_reports_and_stops_the_stack(
     out = demo.stdout
     assert demo.returncode == 1, out + demo.stderr
     assert "1 failed, 1 passed" in out
-    assert out.strip().splitlines()[-4].startswith("VERDICT: RED")
+    summary = out.split("== demo finished\n", 1)[1].splitlines()
+    # the demo's suite has no predeploy, postdeploy or monitoring test: honestly RED
+    assert summary[0].startswith("VERDICT: RED (1 item(s) failed or could not be checked: SMK-01")
+    assert "phase postdeploy was selected but the suite has no test for it" in summary[0]
+    assert summary[1].startswith("not run (")
+    assert "  SMK-03 Routing to each provider: no test collected for this item" in summary
     for name in ("report.html", "record.json", "checklist.md"):
         assert f"{report_dir / name}" in out
         assert (report_dir / name).is_file(), name
     record = json.loads((report_dir / "record.json").read_text(encoding="utf-8"))
     assert record["items"]["SMK-02"]["outcome"] == "passed"
+    assert record["verdict"] == "RED"
     state = launcher.StackState.load(RunDir.at(run_dir))
     assert state is not None and state.status == "stopped"
     assert not state.alive()
     assert not [p for c in state.components for p in c.ports if process.port_in_use(p)]
+
+
+def test_the_demo_prints_the_verdict_and_the_items_not_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    record = {
+        "verdict": "INCOMPLETE",
+        "verdict_reason": "1 in-scope item(s) not run: SMK-06",
+        "not_run": [{"id": "SMK-06", "title": "Fallback behaviour", "reason": "not run: why"}],
+    }
+    (tmp_path / "record.json").write_text(json.dumps(record), encoding="utf-8")
+    _report(1, "VERDICT: INCOMPLETE (1 in-scope item(s) not run: SMK-06)", tmp_path)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1] == "VERDICT: INCOMPLETE (1 in-scope item(s) not run: SMK-06)"
+    assert lines[2].startswith("not run (1 in-scope items")
+    assert lines[3] == "  SMK-06 Fallback behaviour: not run: why"
 
 
 def test_an_interrupted_demo_claims_no_verdict(

@@ -17,7 +17,7 @@ from gateproof.checklist import MODIFIERS
 from gateproof.errors import ProbeError
 from gateproof.evidence import Evidence, Redactor
 from gateproof.markers import checklist_ids_of, phases_of
-from gateproof.record import TestResult
+from gateproof.record import TestResult, rank
 from gateproof.waivers import Waiver, find_waiver
 
 PROP_PHASE = "gateproof_phase"
@@ -27,6 +27,7 @@ PROP_MESSAGE = "gateproof_message"
 PROP_EVIDENCE = "gateproof_evidence"
 PROP_VARIANT = "gateproof_variant"
 WAIVED_PREFIX = "waived: "
+_WORST_KEY = pytest.StashKey[tuple[str, str]]()
 
 
 def annotate(
@@ -53,12 +54,21 @@ def annotate(
             report.outcome = "skipped"
             report.wasxfail = WAIVED_PREFIX + waiver.describe()
             message = f"{report.wasxfail}\n{message}"  # the waiver first: it decides the item
+    # Each phase's report carries the test's worst outcome so far: junitxml and pytest-html
+    # read the properties of the teardown report, which alone would say "passed".
+    # A clean setup or teardown says nothing about the check, so it never replaces an outcome.
+    shown = item.stash.get(_WORST_KEY, None)
+    says_something = not (report.passed and report.when != "call")
+    if shown is None or (says_something and rank(outcome) <= rank(shown[0])):
+        shown = (outcome, message)
+        if says_something:
+            item.stash[_WORST_KEY] = shown
     _redact_report(report, redact)
     props = report.user_properties
     props.append((PROP_PHASE, phases[0] if phases else ""))
     props.append((PROP_CHECKLIST, ",".join(ids)))
-    props.append((PROP_OUTCOME, outcome))
-    props.append((PROP_MESSAGE, redact(message)))
+    props.append((PROP_OUTCOME, shown[0]))
+    props.append((PROP_MESSAGE, redact(shown[1])))
     variant = variant_of(item)
     if variant:
         props.append((PROP_VARIANT, variant))

@@ -1,8 +1,9 @@
 """``gateproof demo``: the reference stack up, all four phases run against it, the stack down.
 
-The stack is stopped whatever happens: test failures, a crash, Ctrl-C or SIGTERM. Phases whose
-tests do not exist yet simply select nothing (pytest exit 5 is reported, not treated as a
-crash); nothing is faked to look green.
+The stack is stopped whatever happens: test failures, a crash, Ctrl-C or SIGTERM. The demo ends
+with the run's verdict and the in-scope items that were not run, with why: a phase without
+tests makes the verdict RED, a check left out (e.g. destructive without --allow-destructive)
+INCOMPLETE; nothing is faked to look green.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import time
 from pathlib import Path
 
 from gateproof.errors import GateproofError
+from gateproof.record import VERDICT_TEXT
 from gateproof.stack import launcher, process
 from gateproof.stack.layout import DEFAULT_BASE_PORT, RunDir
 from gateproof.stack.litellm_env import VenvError
@@ -75,7 +77,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 print(f"== stopping the stack in {run.root}")
                 launcher.down(run.root)
     _report(code, verdict_line, report_dir)
-    return 0 if code == NO_TESTS else code  # no tests selected is not a crash
+    return code  # pytest's: non-zero unless the verdict is GREEN or GREEN WITH WAIVERS
 
 
 def _run_pytest(
@@ -120,16 +122,22 @@ def _run_pytest(
 
 def _report(code: int, verdict_line: str | None, report_dir: Path) -> None:
     record = report_dir / "record.json"
+    not_run: list[str] = []
     if code == INTERRUPTED:
         # The record of an interrupted run covers only the checks that ran: no verdict.
         verdict_line = "VERDICT: none, the run was interrupted (partial report below)"
-    elif verdict_line is None and record.is_file():
+    elif record.is_file():
         data = json.loads(record.read_text(encoding="utf-8"))
-        verdict_line = f"VERDICT: {data.get('verdict', 'unknown')}"
+        verdict = VERDICT_TEXT.get(data.get("verdict", ""), "unknown")
+        verdict_line = f"VERDICT: {verdict} ({data.get('verdict_reason', '')})"
+        not_run = [f"  {n['id']} {n['title']}: {n['reason']}" for n in data.get("not_run", [])]
     print("== demo finished")
     if code == NO_TESTS:
         print("pytest selected no tests (exit 5): no phase has tests yet")
     print(verdict_line or f"VERDICT: not produced (exit {code})")
+    if not_run:
+        print(f"not run ({len(not_run)} in-scope items, so the deployment is not proven ready):")
+        print("\n".join(not_run))
     for name in ("report.html", "record.json", "checklist.md"):
         path = report_dir / name
         print(f"  {name:<13} {path}{'' if path.is_file() else '  (not written)'}")
