@@ -180,3 +180,28 @@ def test_xdist_gives_the_same_verdict(
     # and without the empty phase, the verdict of the smoke phase itself
     result = pytester.runpytest_subprocess("tests", "-n", "2", "-m", "smoke", *REPORT_ARGS)
     Outputs.read(pytester, result).assert_agree(verdict, not_run)
+
+
+def test_junit_cases_carry_the_outcome_of_the_whole_test(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        **{"tests/test_smoke": phase_suite(SMOKE, SMK_02="fail", SMK_06="variants")}
+    )
+    out = run(pytester, "-m", "smoke")
+    shown = {
+        case.get("name"): {p.get("name"): p.get("value") for p in case.iter("property")}.get(
+            "gateproof_outcome"
+        )
+        for case in out.junit.iter("testcase")
+    }
+    # junitxml keeps the teardown report's properties: they must not read "passed"
+    assert shown["test_smk_02"] == "failed"
+    assert shown["test_smk_06_mock"] == "not_applicable"
+    assert shown["test_smk_06"] == "not_run"
+
+
+def test_collect_only_gives_no_verdict(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(**{"tests/test_smoke": phase_suite(SMOKE, SMK_06="absent")})
+    result = pytester.runpytest("tests", "--co", "--gateproof-record", "rec")
+    assert result.ret == pytest.ExitCode.OK
+    assert "VERDICT" not in result.stdout.str()
+    assert not (pytester.path / "rec").exists()

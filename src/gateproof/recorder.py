@@ -111,6 +111,9 @@ class Recorder:
             self.record.add(result)
 
     def _active(self) -> bool:
+        option = self.config.option
+        if any(getattr(option, name, False) for name in ("collectonly", "setuponly", "setupplan")):
+            return False  # nothing is checked: no verdict to give
         record = self.record
         return bool(record.collected or record.results or report_files.record_dir(self.config))
 
