@@ -151,20 +151,21 @@ def test_red_when_interrupted(pytester: pytest.Pytester) -> None:
 
 
 @pytest.mark.parametrize(
-    ("kinds", "verdict", "not_run"),
+    ("kinds", "k", "verdict", "not_run"),
     [
-        ({"SMK_06": "variants"}, "INCOMPLETE", ["SMK-06"]),
-        ({"SMK_02": "fail", "SMK_05": "dependency"}, "RED", ["SMK-05"]),
+        # -k: the workers tell the controller what they deselected, and why
+        ({"SMK_06": "variants"}, "not smk_01", "INCOMPLETE", ["SMK-01", "SMK-06"]),
+        ({"SMK_02": "fail", "SMK_05": "dependency"}, "", "RED", ["SMK-05"]),
     ],
     ids=["incomplete", "red"],
 )
 def test_xdist_gives_the_same_verdict(
-    pytester: pytest.Pytester, kinds: dict[str, str], verdict: str, not_run: list[str]
+    pytester: pytest.Pytester, kinds: dict[str, str], k: str, verdict: str, not_run: list[str]
 ) -> None:
     pytester.makepyfile(**{"tests/test_smoke": phase_suite(SMOKE, **kinds)})
-    plain = run(pytester, "-m", "smoke or postdeploy")
+    plain = run(pytester, "-m", "smoke or postdeploy", "-k", k)
     result = pytester.runpytest_subprocess(
-        "tests", "-n", "2", "-m", "smoke or postdeploy", *REPORT_ARGS
+        "tests", "-n", "2", "-m", "smoke or postdeploy", "-k", k, *REPORT_ARGS
     )
     parallel = Outputs.read(pytester, result)
     # postdeploy selected but without tests: RED either way, its items not run
@@ -178,7 +179,7 @@ def test_xdist_gives_the_same_verdict(
     assert outcomes(parallel) == outcomes(plain)
     assert parallel.record["verdict_reason"] == plain.record["verdict_reason"]
     # and without the empty phase, the verdict of the smoke phase itself
-    result = pytester.runpytest_subprocess("tests", "-n", "2", "-m", "smoke", *REPORT_ARGS)
+    result = pytester.runpytest_subprocess("tests", "-n", "2", "-m", "smoke", "-k", k, *REPORT_ARGS)
     Outputs.read(pytester, result).assert_agree(verdict, not_run)
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from gateproof.checklist import PHASES
 from gateproof.record import VERDICT_TEXT
-from gateproof.stashkeys import SETTINGS_KEY
+from gateproof.stashkeys import REDACTOR_KEY, SETTINGS_KEY
 from gateproof.verdict_text import LABEL, READY, ROLLUP_ORDER, scope_line
 
 _COLOUR = {"GREEN": "#1a7f37", "GREEN_WITH_WAIVERS": "#9a6700", "INCOMPLETE": "#bc4c00"}
@@ -46,9 +46,10 @@ class HtmlSummary:
         text = VERDICT_TEXT[data["verdict"]]
         if self.report is not None:
             self.report.title = f"{self._deployment()}: {text}"
-        prefix.insert(0, _verdict_block(data, self.config.stash[RUN_ID_KEY]))
-        summary.append(_rollup(data))
-        postfix.append(_waivers_and_signoff(data))
+        redact = self.config.stash[REDACTOR_KEY]  # messages are masked already; belt and braces
+        prefix.insert(0, redact(_verdict_block(data, self.config.stash[RUN_ID_KEY])))
+        summary.append(redact(_rollup(data)))
+        postfix.append(redact(_waivers_and_signoff(data)))
 
 
 def _verdict_block(data: dict[str, Any], run_id: str) -> str:

@@ -23,7 +23,7 @@ import pytest
 
 from gateproof import outcome, report_files
 from gateproof.markers import checklist_ids_of, phases_of
-from gateproof.record import PASSING_VERDICTS, CollectedTest, RunRecord
+from gateproof.record import PASSING_VERDICTS, VERDICT_TEXT, CollectedTest, RunRecord
 from gateproof.scope import deselection_reason, run_scope
 from gateproof.stashkeys import RECORD_KEY, REDACTOR_KEY, SETTINGS_KEY, WAIVERS_KEY
 from gateproof.verdict import Artefact, decide
@@ -138,7 +138,10 @@ class Recorder:
         record.finished = dt.datetime.now().astimezone()
         if session.exitstatus == pytest.ExitCode.INTERRUPTED:
             # Ctrl-C or a collection error: what did run may be green, the run is no verdict.
-            record.problems.append("the run was interrupted: not every selected check ran")
+            record.problems.append(
+                "the run was interrupted (Ctrl-C, or a test file failed to collect): "
+                "not every selected check ran"
+            )
         today = dt.date.today()
         for waiver in config.stash[WAIVERS_KEY]:
             if waiver.expired(today):
@@ -177,7 +180,8 @@ class Recorder:
         config = self.config
         html = self.html
         if html is not None and self.artefacts["REL-01"][0] == "passed":
-            problem = _html_problem(html, config.stash[RUN_ID_KEY])
+            shown = config.stash[DATA_KEY]["verdict"]  # what the HTML hooks rendered
+            problem = _html_problem(html, config.stash[RUN_ID_KEY], VERDICT_TEXT[shown])
             if problem is not None:
                 self.artefacts["REL-01"] = ("failed", problem, True)
         data = self._store()
@@ -257,7 +261,7 @@ def _junit_path(config: pytest.Config) -> Path | None:
     return Path(os.path.normpath(os.path.abspath(os.path.expanduser(os.path.expandvars(given)))))
 
 
-def _html_problem(html: Path, run_id: str) -> str | None:
+def _html_problem(html: Path, run_id: str, verdict: str) -> str | None:
     """Why the HTML report on disk is not this run's report with its verdict, or None."""
     try:
         text = html.read_text(encoding="utf-8", errors="replace")
@@ -265,7 +269,7 @@ def _html_problem(html: Path, run_id: str) -> str | None:
         return f"{html} was asked for (--html) but is not on disk after pytest-html wrote it"
     except OSError as exc:
         return f"{html} cannot be read back: {exc.strerror or exc}"
-    if f'data-gateproof-run="{run_id}"' not in text:
+    if f'data-gateproof-run="{run_id}"' not in text or f">Verdict: {verdict}</h2>" not in text:
         return f"{html} does not carry this run's verdict (not written by this run, or rewritten)"
     return None
 
