@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import traceback
 import uuid
 from collections.abc import Generator
 from pathlib import Path
@@ -125,8 +126,10 @@ class Recorder:
         try:
             yield
         except OSError as exc:
+            # pytest-html failing to write its file is REL-01's failure, told by the verdict;
+            # anything else is not ours to swallow.
             html = self.html
-            if not active or html is None or html.is_file():
+            if not active or html is None or html.is_file() or not _raised_by_pytest_html(exc):
                 raise
             failed = f"pytest-html could not write {html}: {exc}"
             self.artefacts["REL-01"] = ("failed", failed, True)
@@ -244,6 +247,11 @@ def _doc01_before_writing(config: pytest.Config, directory: Path | None) -> Arte
         else "deployer (--gateproof-signoff-deployer)"
     )
     return ("not_run", f"record written; sign-off missing: {missing}", True)
+
+
+def _raised_by_pytest_html(exc: BaseException) -> bool:
+    frames = traceback.extract_tb(exc.__traceback__)
+    return any(f"{os.sep}pytest_html{os.sep}" in frame.filename for frame in frames)
 
 
 def _html_path(config: pytest.Config) -> Path | None:

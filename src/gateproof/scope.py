@@ -10,6 +10,7 @@ Without ``-m``: the phases of the collected acceptance tests (``-k`` deselection
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -20,6 +21,7 @@ from gateproof.checklist import PHASES
 Matcher = Callable[..., bool]
 
 
+@functools.lru_cache(maxsize=8)  # one -m expression, asked once per deselected test
 def _compile(expression: str) -> Any | None:
     try:
         from _pytest.mark.expression import Expression  # pytest's -m/-k evaluator
