@@ -107,6 +107,8 @@ class Outputs:
         assert f"☒ {ready}" in self.checklist
         assert re.search(rf"<h1 id=\"title\">gateproof: [^<]*: {text}</h1>", self.html)
         assert f">Verdict: {text}</h2>" in self.html
+        # the environment table, rendered above the summary, starts with the verdict too
+        assert f"{{&#34;gateproof verdict&#34;: &#34;{text} (" in self.html
         value, case, suite = self.junit_verdict()
         assert value == text
         assert case is not None

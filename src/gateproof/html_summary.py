@@ -46,10 +46,25 @@ class HtmlSummary:
         text = VERDICT_TEXT[data["verdict"]]
         if self.report is not None:
             self.report.title = f"{self._deployment()}: {text}"
+        self._verdict_first_in_environment(f"{text} ({data['verdict_reason']})")
         redact = self.config.stash[REDACTOR_KEY]  # messages are masked already; belt and braces
         prefix.insert(0, redact(_verdict_block(data, self.config.stash[RUN_ID_KEY])))
         summary.append(redact(_rollup(data)))
         postfix.append(redact(_waivers_and_signoff(data)))
+
+    def _verdict_first_in_environment(self, verdict: str) -> None:
+        """The environment table (rendered above the summary) starts with the verdict too."""
+        try:
+            from pytest_metadata.plugin import metadata_key
+        except ImportError:
+            return
+        metadata = self.config.stash.get(metadata_key, None)
+        if metadata is None:
+            return
+        rest = dict(metadata)
+        metadata.clear()  # the same dict pytest-html holds: reorder it in place
+        metadata["gateproof verdict"] = verdict
+        metadata.update(rest)
 
 
 def _verdict_block(data: dict[str, Any], run_id: str) -> str:
