@@ -206,3 +206,12 @@ def test_collect_only_gives_no_verdict(pytester: pytest.Pytester) -> None:
     assert result.ret == pytest.ExitCode.OK
     assert "VERDICT" not in result.stdout.str()
     assert not (pytester.path / "rec").exists()
+
+
+def test_a_waiver_by_test_id_covers_that_test_not_run(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(**{"tests/test_smoke": phase_suite(SMOKE, SMK_06="variants")})
+    write_waivers(pytester, ("tests/test_smoke.py::test_smk_06", "2999-01-01"))
+    out = run(pytester, "-m", "smoke")
+    assert out.ret == pytest.ExitCode.OK
+    out.assert_agree("GREEN_WITH_WAIVERS", [])
+    assert out.record["items"]["SMK-06"]["reason"].startswith("not run (not run: destructive")

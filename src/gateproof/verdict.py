@@ -168,9 +168,8 @@ def _waiver_for_not_run(
     by_id = next((w for w in waivers if w.id == item.id and not w.expired(today)), None)
     if by_id is not None or not tests:
         return by_id
-    found = [
-        find_waiver(waivers, t.nodeid, t.checklist, today) for t in tests if t.outcome == "not_run"
-    ]
+    # By node id only: a waiver of another item this test also names does not cover this one.
+    found = [find_waiver(waivers, t.nodeid, [], today) for t in tests if t.outcome == "not_run"]
     return found[0] if found and all(w is not None for w in found) else None
 
 
