@@ -193,12 +193,3 @@ def prometheus(gateproof_settings: Settings) -> Any:
     return PrometheusProbe.connect(
         settings.url, connect_s=timeouts.connect_s, read_s=timeouts.read_s
     )
-
-
-@pytest.fixture
-def provider(request: pytest.FixtureRequest, sources: Any) -> Any:
-    """One active provider (parametrized by the plugin, ids ``provider=NAME``)."""
-    name = request.param
-    if isinstance(name, ConfigError):
-        pytest.fail(f"the sources are invalid, no provider to check:\n{name}", pytrace=False)
-    return sources.active_providers()[name]
