@@ -43,6 +43,14 @@ def add_key_options(parser: pytest.Parser) -> None:
         )
 
 
+def leave_plugin_list(config: pytest.Config, plugin: object) -> None:
+    """Drop gateproof from the "plugins:" line of pytest's header, so a suite that did not
+    opt in prints exactly what it prints without gateproof installed."""
+    listed = getattr(config.pluginmanager, "_plugin_distinfo", None)  # pluggy's own list
+    if isinstance(listed, list):
+        listed[:] = [entry for entry in listed if entry[0] is not plugin]
+
+
 def refuse_rootdir_from_settings_path(config: pytest.Config) -> None:
     """Stop when pytest took the folder of ``--gateproof-config FILE`` as its rootdir.
 

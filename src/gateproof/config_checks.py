@@ -7,6 +7,7 @@ them over ``fixtures/configs``. Each finding names ``file:line`` and what to do.
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Hashable, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -83,7 +84,8 @@ def drift_findings(config_dir: Path) -> list[str]:
     target = config_dir / GENERATED_FILE
     return [
         f"{target}:1: differs from what providers.yaml + model-mappings.yaml generate (stale or "
-        f"edited by hand); regenerate with `gateproof generate --config-dir {config_dir}`\n" + diff
+        f"edited by hand); regenerate with "
+        f"`gateproof generate --config-dir {shlex.quote(str(config_dir))}`\n" + diff
     ]
 
 

@@ -15,6 +15,8 @@ fixtures of :mod:`gateproof.suite_hooks`.
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from gateproof import cmdline
@@ -81,6 +83,8 @@ def pytest_load_initial_conftests(
     early_config.stash[_ACTIVE] = active
     if active:
         cmdline.add_key_options(parser)
+    else:
+        cmdline.leave_plugin_list(early_config, sys.modules[__name__])
 
 
 @pytest.hookimpl(trylast=True)

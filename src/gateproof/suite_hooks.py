@@ -182,3 +182,7 @@ def pytest_runtest_makereport(
         item.config.stash[REDACTOR_KEY],
         item.stash.get(EVIDENCE_KEY, None),
     )
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    checklist.clear_user_items()  # this run's own: not the next in-process run's
