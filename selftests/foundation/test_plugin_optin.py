@@ -34,16 +34,22 @@ def _normalised(result: pytest.RunResult) -> str:
 
 @pytest.mark.plain_project
 @pytest.mark.parametrize("failing", [False, True], ids=["all-pass", "one-fails"])
-def test_plain_project_runs_as_if_not_installed(pytester: pytest.Pytester, failing: bool) -> None:
+def test_plain_project_runs_as_if_not_installed(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, failing: bool
+) -> None:
     body = PLAIN if failing else PLAIN.split("def test_fails", maxsplit=1)[0]
     pytester.makepyfile(**{"tests/test_util": body})
     _ini(pytester, "[pytest]\ntestpaths = tests\n")
+    # Exported variables alone do not opt in: no settings read, no record written.
+    monkeypatch.setenv("GATEPROOF_RECORD", str(pytester.path / "rec"))
+    monkeypatch.setenv("GATEPROOF_CONFIG", "missing.yaml")
     with_plugin = pytester.runpytest_subprocess("-rA")
     without = pytester.runpytest_subprocess("-rA", "-p", "no:gateproof")
     assert with_plugin.ret == without.ret == (1 if failing else 0)
     assert with_plugin.parseoutcomes() == without.parseoutcomes()
     assert _normalised(with_plugin) == _normalised(without)
     assert "gateproof" not in _normalised(with_plugin).lower()
+    assert not (pytester.path / "rec").exists()
 
 
 @pytest.mark.plain_project
