@@ -88,6 +88,21 @@ def test_team_item_fails_with_its_own_id_when_readiness_breaks(
     result.stdout.fnmatch_lines(["*TEAM-01 gateway readiness answered 503*"])
 
 
+def test_team_item_can_be_waived(
+    pytester: pytest.Pytester, fake_gateway: ThreadingHTTPServer
+) -> None:
+    fake_gateway.broken = True  # type: ignore[attr-defined]
+    (pytester.path / "config").mkdir()
+    (pytester.path / "config" / "waivers.yaml").write_text(
+        "waivers:\n  - id: TEAM-01\n    reason: readiness probe being replaced\n"
+        "    approver: B. Reviewer\n    expires: 2999-01-01\n",
+        encoding="utf-8",
+    )
+    seen = _run(pytester, fake_gateway)
+    assert seen["outcome"] == "waived"
+    assert seen["verdict"] == "GREEN_WITH_WAIVERS"
+
+
 @pytest.mark.parametrize(
     ("line", "expected"),
     [

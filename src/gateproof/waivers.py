@@ -21,7 +21,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from gateproof.checklist import BY_ID
+from gateproof.checklist import find
 
 
 class WaiverError(Exception):
@@ -51,7 +51,7 @@ class Waiver:
         return f"{self.id}: {self.reason} (approved by {self.approver}, until {self.expires})"
 
     def covers(self, nodeid: str, checklist_ids: list[str]) -> bool:
-        if self.id in BY_ID:
+        if find(self.id) is not None:  # a checklist or team item ID
             return self.id in checklist_ids
         return nodeid == self.id or nodeid.startswith(self.id + "[")
 
@@ -82,7 +82,7 @@ def load_waivers(path: Path) -> list[Waiver]:
             )
             problems.append(f"{where}: waiver #{index + 1}: {fields}")
             continue
-        if "::" not in entry.id and entry.id not in BY_ID:
+        if "::" not in entry.id and find(entry.id) is None:
             problems.append(
                 f"{where}: waiver #{index + 1}: id '{entry.id}' is neither a checklist ID "
                 "nor a test node id (path::name)"
