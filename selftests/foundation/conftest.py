@@ -8,9 +8,9 @@ from collections.abc import Callable
 
 import pytest
 
-# What the repo's pyproject.toml says: this suite uses gateproof, and every test under
-# tests/ is an acceptance test.
-OPT_IN_INI = "[pytest]\ngateproof = true\ngateproof_suite_dirs = tests\n"
+# What the repo's pyproject.toml says (this suite uses gateproof, and every test under tests/
+# is an acceptance test), as overrides: an ini file the test writes still counts.
+OPT_IN = "-o gateproof=true -o gateproof_suite_dirs=tests"
 
 
 @pytest.fixture(autouse=True)
@@ -23,12 +23,13 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _opted_in(request: pytest.FixtureRequest) -> None:
+def _opted_in(request: pytest.FixtureRequest, _clean_env: None) -> None:
     """An inner project opts in to gateproof as the repo does, unless the test says
     ``@pytest.mark.plain_project`` (a suite that never heard of gateproof)."""
     if "pytester" in request.fixturenames and not request.node.get_closest_marker("plain_project"):
-        pytester: pytest.Pytester = request.getfixturevalue("pytester")
-        (pytester.path / "pytest.ini").write_text(OPT_IN_INI, encoding="utf-8")
+        request.getfixturevalue("pytester")  # first: it clears PYTEST_ADDOPTS
+        monkeypatch: pytest.MonkeyPatch = request.getfixturevalue("monkeypatch")
+        monkeypatch.setenv("PYTEST_ADDOPTS", OPT_IN)
 
 
 def pytest_configure(config: pytest.Config) -> None:

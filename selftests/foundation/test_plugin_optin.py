@@ -101,6 +101,7 @@ def test_named_but_missing_settings_file_is_an_error(pytester: pytest.Pytester) 
     result.stderr.fnmatch_lines(["*settings file *nope.yaml does not exist*"])
 
 
+@pytest.mark.plain_project  # its own ini opts in
 def test_config_value_that_moves_the_rootdir_stops_with_the_fix(
     pytester: pytest.Pytester, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
@@ -119,6 +120,7 @@ def test_config_value_that_moves_the_rootdir_stops_with_the_fix(
     fixed.stdout.fnmatch_lines([f"rootdir: {pytester.path}", f"gateproof settings: {elsewhere}"])
 
 
+@pytest.mark.plain_project  # its own ini opts in
 def test_config_value_inside_the_project_is_fine(pytester: pytest.Pytester) -> None:
     _ini(pytester, "[pytest]\ngateproof = true\ntestpaths = tests\n")
     pytester.makepyfile(**{"tests/test_a": "def test_a():\n    pass\n"})
