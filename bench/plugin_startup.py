@@ -2,9 +2,11 @@
 
 Prints, as the median of N runs each:
   bare      pytest collecting nothing, gateproof disabled (-p no:gateproof)
-  plugin    pytest collecting nothing, gateproof loaded (settings, markers, record)
+  inert     pytest collecting nothing, gateproof installed but not opted in (any other suite)
+  opted-in  pytest collecting nothing, gateproof on (-o gateproof=true: settings, markers, record)
   predeploy `pytest -m predeploy tests/unit` (the static acceptance checks, run for real)
-and the ratios to bare. Target: the plugin within 1.5x of bare; the suite under 150 MB RSS.
+and the ratios to bare. Targets: inert close to bare, opted-in within 1.5x of bare; the
+suite under 150 MB RSS.
 
     .venv/bin/python bench/plugin_startup.py [--runs 5]
 """
@@ -46,12 +48,16 @@ def main() -> int:
     os.environ.pop("PYTEST_ADDOPTS", None)
     with tempfile.TemporaryDirectory() as empty:
         bare, bare_rss = measure([*PYTEST, "--co", "-p", "no:gateproof"], Path(empty), args.runs)
-        plugin, plugin_rss = measure([*PYTEST, "--co"], Path(empty), args.runs)
+        inert, inert_rss = measure([*PYTEST, "--co"], Path(empty), args.runs)
+        plugin, plugin_rss = measure(
+            [*PYTEST, "--co", "-o", "gateproof=true"], Path(empty), args.runs
+        )
     predeploy, pre_rss = measure([*PYTEST, "-m", "predeploy", "tests/unit"], ROOT, args.runs)
     print(f"{'run':<10}{'median s':>10}{'x bare':>8}{'peak MB':>9}")
     for name, seconds, rss in (
         ("bare", bare, bare_rss),
-        ("plugin", plugin, plugin_rss),
+        ("inert", inert, inert_rss),
+        ("opted-in", plugin, plugin_rss),
         ("predeploy", predeploy, pre_rss),
     ):
         print(f"{name:<10}{seconds:>10.3f}{seconds / bare:>8.2f}{rss:>9.0f}")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+
+import pytest
 
 from gateproof.checklist import ITEMS, PHASES
 from gateproof.settings import flat_keys
@@ -20,3 +23,11 @@ def test_checklist_table_is_consistent() -> None:
     ids = [item.id for item in ITEMS]
     assert len(ids) == len(set(ids))
     assert all(item.phase in (*PHASES, None) for item in ITEMS)
+
+
+def test_documented_ini_keys_are_registered(pytestconfig: pytest.Config) -> None:
+    text = (ROOT / "docs" / "settings.md").read_text()
+    names = re.findall(r"^\| `(gateproof[a-z_]*)` \|", text, flags=re.MULTILINE)
+    assert {"gateproof", "gateproof_suite_dirs", "gateproof_items"} <= set(names)
+    for name in names:
+        pytestconfig.getini(name)  # ValueError for a key the plugin does not register

@@ -7,13 +7,14 @@ them over ``fixtures/configs``. Each finding names ``file:line`` and what to do.
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Hashable, Sequence
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from gateproof import routing
 from gateproof.errors import ConfigError
 from gateproof.generate import RATE_LIMIT_CHECK, check
+from gateproof.probes.endpoint import endpoint
 from gateproof.schema import (
     GENERATED_FILE,
     MAPPINGS_FILE,
@@ -83,16 +84,16 @@ def drift_findings(config_dir: Path) -> list[str]:
     target = config_dir / GENERATED_FILE
     return [
         f"{target}:1: differs from what providers.yaml + model-mappings.yaml generate (stale or "
-        f"edited by hand); regenerate with `gateproof generate --config-dir {config_dir}`\n" + diff
+        f"edited by hand); regenerate with "
+        f"`gateproof generate --config-dir {shlex.quote(str(config_dir))}`\n" + diff
     ]
 
 
 def _server(url: str) -> tuple[tuple[str, int], str]:
     """(host, port) identifying the server behind ``url`` (loopback spellings are one host),
     and ``host:port`` as written."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    port = parts.port or (443 if parts.scheme == "https" else 80)
+    where = endpoint(url)
+    host, port = where.host, where.port
     key = "loopback" if host in ("localhost", "::1", "0.0.0.0") or host.startswith("127.") else host
     return (key, port), f"{host}:{port}"
 

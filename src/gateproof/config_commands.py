@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 from pathlib import Path
 from typing import Any
@@ -123,7 +124,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
                 sys.stdout.write(diff)
                 print(
                     f"\nstale: {config_dir}/litellm-unified.yaml differs from its sources; "
-                    f"run `gateproof generate --config-dir {config_dir}`",
+                    f"run `gateproof generate --config-dir {shlex.quote(str(config_dir))}`",
                     file=sys.stderr,
                 )
                 return 1

@@ -9,6 +9,7 @@ Heavy client libraries are imported inside the fixtures, only when a test needs 
 from __future__ import annotations
 
 import contextlib
+import shlex
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -68,8 +69,10 @@ def gateproof_settings(pytestconfig: pytest.Config) -> Settings:
 
 @pytest.fixture(scope="session")
 def gateproof_settings_file(pytestconfig: pytest.Config) -> str:
-    """The settings file this run read: session, ``str`` (for messages and reproducers)."""
-    return pytestconfig.stash[SETTINGS_FILE_KEY]
+    """The settings file this run read: session, ``str``, shell-quoted (for messages and
+    reproducers that must work when pasted), or a note that there was none."""
+    shown = pytestconfig.stash[SETTINGS_FILE_KEY]
+    return shown if shown.startswith("(") else shlex.quote(shown)
 
 
 @pytest.fixture(scope="session")
@@ -193,12 +196,3 @@ def prometheus(gateproof_settings: Settings) -> Any:
     return PrometheusProbe.connect(
         settings.url, connect_s=timeouts.connect_s, read_s=timeouts.read_s
     )
-
-
-@pytest.fixture
-def provider(request: pytest.FixtureRequest, sources: Any) -> Any:
-    """One active provider (parametrized by the plugin, ids ``provider=NAME``)."""
-    name = request.param
-    if isinstance(name, ConfigError):
-        pytest.fail(f"the sources are invalid, no provider to check:\n{name}", pytrace=False)
-    return sources.active_providers()[name]

@@ -1,8 +1,9 @@
 """Phase and checklist markers: registration text, reading them off a test, and the rules.
 
-Rule for the acceptance suite: every test under the suite directories (ini
-``gateproof_suite_dirs``, default ``tests``) -- and every test that carries any phase or
-checklist marker elsewhere -- has exactly one phase marker and at least one known ID.
+Rule for an opted-in suite: every test that carries a phase or checklist marker -- and every
+test under the suite directories (ini ``gateproof_suite_dirs``, default none) -- has exactly
+one phase marker and at least one known ID (of the checklist, or of the ini key
+``gateproof_items``: the team's own).
 """
 
 from __future__ import annotations
@@ -53,10 +54,16 @@ def rule_violations(item: pytest.Item) -> list[str]:
         problems.append(f"{len(phases)} phase markers ({', '.join(phases)}); keep exactly one")
     ids = checklist_ids_of(item)
     if not ids:
-        problems.append("no checklist ID (add @pytest.mark.checklist('ID'), IDs in CHECKLIST.md)")
+        problems.append(
+            "no checklist ID (add @pytest.mark.checklist('ID'), an ID of CHECKLIST.md or of "
+            "the ini key gateproof_items)"
+        )
     unknown = unknown_ids(ids)
     if unknown:
-        problems.append(f"unknown checklist ID(s) {', '.join(unknown)}")
+        problems.append(
+            f"unknown checklist ID(s) {', '.join(unknown)} (declare a team's own in the ini "
+            "key gateproof_items)"
+        )
     return problems
 
 

@@ -51,7 +51,7 @@ class Waiver:
         return f"{self.id}: {self.reason} (approved by {self.approver}, until {self.expires})"
 
     def covers(self, nodeid: str, checklist_ids: list[str]) -> bool:
-        if find(self.id) is not None:
+        if find(self.id) is not None:  # a checklist or team item ID
             return self.id in checklist_ids
         return nodeid == self.id or nodeid.startswith(self.id + "[")
 

@@ -8,12 +8,12 @@ only when the settings say ``gateway.billed_health: true``.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
 from gateproof.failure import Check
 from gateproof.probes import hosts, redis_probe
+from gateproof.probes.endpoint import endpoint
 from gateproof.probes.gateway import GatewayProbe
 from gateproof.probes.providers import ProviderProbe
 from gateproof.settings import Settings
@@ -114,14 +114,13 @@ def test_host_resources_below_limits(
 def _targets(sources: Any, settings: Settings) -> list[tuple[str, str, int]]:
     found = []
     for name, provider in sources.active_providers().items():
-        parts = urlsplit(str(provider.base_url))
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        found.append((f"provider {name}", parts.hostname or "", port))
+        where = endpoint(str(provider.base_url))
+        found.append((f"provider {name}", where.host, where.port))
     if settings.redis is not None:
         found.append(("redis", settings.redis.host, settings.redis.port))
     if settings.prometheus is not None:
-        parts = urlsplit(settings.prometheus.url)
-        found.append(("prometheus", parts.hostname or "", parts.port or 80))
+        where = endpoint(settings.prometheus.url)
+        found.append(("prometheus", where.host, where.port))
     return found
 
 

@@ -14,6 +14,7 @@ import pytest
 from gateproof.failure import Check
 from gateproof.fixtures import not_applicable
 from gateproof.probes import hosts, redis_probe
+from gateproof.probes.endpoint import endpoint
 from gateproof.probes.gateway import GatewayProbe
 from gateproof.schema import GENERATED_FILE
 from gateproof.settings import SECRET_REF, Settings
@@ -113,7 +114,7 @@ def test_local_gateway_listens_on_loopback_only(
     if gateproof_settings.deployment.exposure != "local":
         pytest.skip("N/A: deployment.exposure is shared; the key checks apply instead")
     assert gateproof_settings.gateway is not None
-    port = _port(gateproof_settings.gateway.url)
+    port = endpoint(gateproof_settings.gateway.url).port
     listening = hosts.listeners(gateway_host, port)
     exposed = [s for s in listening if not s.loopback_only]
     if not listening or exposed:
@@ -136,13 +137,6 @@ def _shown(value: object) -> str:
     if not value:
         return "unset"
     return str(value) if SECRET_REF.match(str(value)) else "a literal value (not shown)"
-
-
-def _port(url: str) -> int:
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    return parts.port or (443 if parts.scheme == "https" else 80)
 
 
 @pytest.mark.predeploy

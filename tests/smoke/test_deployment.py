@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
 from gateproof.failure import Check
 from gateproof.fixtures import not_applicable
 from gateproof.probes import deploy, hosts
+from gateproof.probes.endpoint import endpoint
 from gateproof.schema import GENERATED_FILE
 from gateproof.settings import Settings
 
@@ -71,7 +71,7 @@ def test_gateway_service_restarted_and_clean(
     gateway = gateproof_settings.gateway
     if gateway is None:
         not_applicable("the gateway", "gateway.url")
-    port = urlsplit(gateway.url).port or 80
+    port = endpoint(gateway.url).port
     where = f"{hosts.host_name(gateway_host)} port {port} (from gateway.url)"
     service = deploy.service_state(
         gateway_host, port, gateway.service_name, gateway.service_manager

@@ -1,5 +1,6 @@
 """Probes: talk to one component each and return what they saw.
 
+    endpoint      host and port of a URL (the scheme's default port when none is written)
     http          Exchange (one HTTP request and its answer) and the request helper
     gateway       the LiteLLM proxy: health, models, completions, CORS preflight, auth
     providers     a model server called directly: Ollama and OpenAI-compatible APIs

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from gateproof.errors import GateproofError
 from gateproof.stack import launcher, process
 from gateproof.stack.layout import DEFAULT_BASE_PORT, RunDir
 from gateproof.stack.litellm_env import VenvError
+from gateproof.stack.settings_out import suite_argv
 
 FAULT_ACTIONS = ("refuse", "hang", "429", "malformed", "clear", "show")
 
@@ -105,9 +107,17 @@ def cmd_up(args: argparse.Namespace) -> int:
         url = next(c.url for c in state.components if c.name == name)
         print(f"  {name:<13} {url}")
     print(f"  secrets       {run.secrets} (0600)")
-    print(f"  pytest -m smoke --gateproof-config {run.settings}")
-    print(f"  gateproof stack down --run-dir {run.root}")
+    for command in next_steps(run):
+        print(f"  {command}")
     return 0
+
+
+def next_steps(run: RunDir) -> list[str]:
+    """The commands ``stack up`` prints, quoted so they work when pasted as printed."""
+    return [
+        shlex.join(suite_argv(run.settings)),
+        shlex.join(["gateproof", "stack", "down", "--run-dir", str(run.root)]),
+    ]
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -128,11 +138,10 @@ def cmd_status(args: argparse.Namespace) -> int:
         logs = {c.name: c.log for c in state.components}
         for name in unhealthy:
             print(f"  {name}: see {logs[name]}")
-        print(
-            f"  To restart: gateproof stack down --run-dir {state.run_dir} && "
-            f"gateproof stack up --run-dir {state.run_dir} --base-port {state.base_port} "
-            f"--config-dir {state.source_dir}"
-        )
+        down = ["gateproof", "stack", "down", "--run-dir", str(state.run_dir)]
+        up = ["gateproof", "stack", "up", "--run-dir", str(state.run_dir)]
+        up += ["--base-port", str(state.base_port), "--config-dir", str(state.source_dir)]
+        print(f"  To restart: {shlex.join(down)} && {shlex.join(up)}")
     return 0 if rows and not unhealthy else 1
 
 

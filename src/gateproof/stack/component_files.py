@@ -7,6 +7,7 @@ scraped at ``/metrics/`` (``/metrics`` redirects) with the master key read from 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,7 @@ def write_redis_conf(run: RunDir, base: int, stack_secrets: StackSecrets) -> Pat
         "protected-mode yes",
         'save ""',
         "appendonly no",
-        f"dir {data}",
+        f"dir {json.dumps(str(data))}",  # quoted: a run dir may hold spaces
         'logfile ""',
         "daemonize no",
         f"requirepass {stack_secrets.redis_password}",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import signal
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from gateproof.record import VERDICT_TEXT
 from gateproof.stack import launcher, process
 from gateproof.stack.layout import DEFAULT_BASE_PORT, RunDir
 from gateproof.stack.litellm_env import VenvError
+from gateproof.stack.settings_out import suite_argv
 
 PHASES = "predeploy or smoke or postdeploy or monitoring"
 PYTEST_GRACE_S = 30.0
@@ -63,7 +65,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
             print(f"== starting the reference stack in {run.root}")
             monitoring = args.config_dir.resolve().parent / "monitoring"
             launcher.up(run.root, args.config_dir, args.base_port, monitoring)
-            print(f"== running every phase: pytest -m '{PHASES}' {args.tests}")
+            shown = shlex.join([*suite_argv(run.settings, PHASES), str(args.tests)])
+            print(f"== running every phase: {shown}")
             extra = ["--gateproof-allow-destructive"] if args.allow_destructive else []
             code, verdict_line = _run_pytest(run, report_dir, args.tests, extra)
         except (GateproofError, launcher.StackError, VenvError, ValueError, OSError) as exc:
@@ -87,11 +90,8 @@ def _run_pytest(
         sys.executable,
         "-m",
         "pytest",
-        "-m",
-        PHASES,
+        *suite_argv(run.settings, PHASES)[1:],
         str(tests),
-        "--gateproof-config",
-        str(run.settings),
         "--gateproof-record",
         str(report_dir),
         "--html",

@@ -4,6 +4,7 @@ where they do not depend on each other), wait for each with a deadline, record t
 
 from __future__ import annotations
 
+import shlex
 import shutil
 import time
 from collections.abc import Callable
@@ -112,7 +113,7 @@ def _refuse_if_running(run: RunDir) -> None:
         pids = ", ".join(f"{c.name} pid {c.pid}" for c in alive)
         raise StackError(
             f"a stack is already running from {run.root} ({pids}).\n"
-            f"  Stop it first: gateproof stack down --run-dir {run.root}"
+            f"  Stop it first: gateproof stack down --run-dir {shlex.quote(str(run.root))}"
         )
 
 

@@ -34,6 +34,12 @@ def cors_origins_for(repo_settings: dict[str, Any]) -> list[str]:
     return [str(o) for o in origins] if origins else list(DEFAULT_CORS_ORIGINS)
 
 
+def suite_argv(settings: Path, marker: str = "smoke") -> list[str]:
+    """``pytest -m MARKER --gateproof-config=FILE``: the ``=`` keeps pytest from taking the
+    settings file's folder as its rootdir (it infers that from every bare path argument)."""
+    return ["pytest", "-m", marker, f"--gateproof-config={settings}"]
+
+
 def fault_command(run: RunDir, provider: str, action: str) -> str:
     argv = [
         sys.executable,

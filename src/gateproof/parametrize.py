@@ -1,0 +1,169 @@
+"""Tests parametrized over the deployment: one case per provider, host, model or chain.
+
+A test that asks for one of these fixtures runs once per value, with readable ids:
+    provider         every active provider of the sources (ids ``provider=NAME``)
+    gateway_host     a testinfra host per ``--hosts`` or the ``hosts`` setting (``host=SPEC``)
+    routed_model     every model the sources route (``model=NAME``): a ``RoutedModel``
+    fallback_chain   every chain of the generated config (``chain=NAME``): a FallbackChain
+    stoppable_chain  the first chain whose first fallback survives stopping the primary's
+                     provider (``chain=NAME``)
+Sources that do not load give one erroring case that shows their findings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from gateproof.errors import ConfigError
+from gateproof.settings import Settings
+from gateproof.stashkeys import SETTINGS_KEY
+
+
+@dataclass(frozen=True)
+class FallbackChain:
+    """A chain of the generated config: ``primary`` fails, ``targets`` answer in order."""
+
+    name: str  # the fallback_chains key (a model name, or "default")
+    primary: str
+    targets: tuple[str, ...]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    names = metafunc.fixturenames
+    if "gateway_host" in names:
+        specs = _host_specs(metafunc.config)
+        metafunc.parametrize("gateway_host", specs, ids=[f"host={s}" for s in specs], indirect=True)
+    settings = metafunc.config.stash[SETTINGS_KEY]
+    if "provider" in names:
+        _parametrize(metafunc, "provider", "provider", lambda: _providers(metafunc.config))
+    if "routed_model" in names:
+        _parametrize(metafunc, "routed_model", "model", lambda: _routed(settings))
+    if "fallback_chain" in names:
+        _parametrize(metafunc, "fallback_chain", "chain", lambda: _chains(settings, False))
+    if "stoppable_chain" in names:
+        _parametrize(metafunc, "stoppable_chain", "chain", lambda: _chains(settings, True)[:1])
+
+
+def _parametrize(metafunc: pytest.Metafunc, name: str, kind: str, build: Any) -> None:
+    """Parametrize ``name`` indirectly; sources that do not load give one erroring case."""
+    from gateproof.errors import GateproofError
+
+    try:
+        named: dict[str, Any] = dict(build())
+        params, ids = list(named.values()), [f"{kind}={key}" for key in named]
+    except GateproofError as exc:
+        invalid = "sources invalid" if kind == "provider" else "config invalid"
+        params, ids = [exc], [f"{kind}=<{invalid}>"]
+    if not params:
+        params, ids = [None], [f"{kind}=<none>"]
+    metafunc.parametrize(name, params, ids=ids, indirect=True)
+
+
+def _host_specs(config: pytest.Config) -> list[str]:
+    given = config.getoption("hosts", default=None)
+    if given:
+        return [h.strip() for h in str(given).split(",") if h.strip()]
+    return list(config.stash[SETTINGS_KEY].hosts)
+
+
+def _providers(config: pytest.Config) -> list[tuple[str, str]]:
+    from gateproof.fixtures import register_source_secrets
+    from gateproof.schema import load_sources
+
+    sources = load_sources(config.stash[SETTINGS_KEY].config_dir)
+    register_source_secrets(config, sources)
+    return [(name, name) for name in sorted(sources.active_providers())]
+
+
+def _routed(settings: Settings) -> list[tuple[str, Any]]:
+    from gateproof.schema import load_sources
+
+    return list(load_sources(settings.config_dir).routable_models().items())
+
+
+def _chains(settings: Settings, stoppable: bool) -> list[tuple[str, FallbackChain]]:
+    """Chains in config order; ``stoppable``: only those whose first fallback is served by
+    another provider than the primary (stopping the primary leaves the fallback up)."""
+    from gateproof.schema import GENERATED_FILE, load_litellm_config, load_sources
+
+    routed = load_sources(settings.config_dir).routable_models()
+    config, _doc = load_litellm_config(settings.config_dir / GENERATED_FILE)
+    router = config.router_settings
+    chains = [(p, tuple(t)) for entry in router.fallbacks for p, t in entry.items() if t]
+    found = [(p, FallbackChain(p, p, t)) for p, t in chains]
+    unchained = [m for m in routed if m not in dict(chains)]
+    if router.default_fallbacks and unchained:
+        found.append(
+            ("default", FallbackChain("default", unchained[0], tuple(router.default_fallbacks)))
+        )
+    if stoppable:
+        found = [
+            (name, chain)
+            for name, chain in found
+            if chain.primary in routed
+            and chain.targets[0] in routed
+            and routed[chain.primary].provider != routed[chain.targets[0]].provider
+        ]
+    return found
+
+
+def _param(request: pytest.FixtureRequest, what: str) -> Any:
+    from gateproof.errors import GateproofError, ProbeError
+
+    if isinstance(request.param, GateproofError):
+        raise request.param
+    if request.param is None:
+        raise ProbeError(f"the configuration has no {what}", setting="config_dir")
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def _host_cache() -> dict[str, Any]:
+    return {}
+
+
+@pytest.fixture
+def gateway_host(request: pytest.FixtureRequest, _host_cache: dict[str, Any]) -> Any:
+    """A testinfra host (``local://`` unless ``--hosts`` or the ``hosts`` setting say else)."""
+    from gateproof.probes.hosts import get_host
+
+    spec = str(request.param)
+    if spec not in _host_cache:
+        _host_cache[spec] = get_host(spec)
+    return _host_cache[spec]
+
+
+@pytest.fixture
+def provider(request: pytest.FixtureRequest, sources: Any) -> Any:
+    """One active provider of the sources (a ``Provider``)."""
+    name = request.param
+    if isinstance(name, ConfigError):
+        pytest.fail(f"the sources are invalid, no provider to check:\n{name}", pytrace=False)
+    if name is None:
+        pytest.fail("the sources have no active provider to check", pytrace=False)
+    return sources.active_providers()[name]
+
+
+@pytest.fixture
+def routed_model(request: pytest.FixtureRequest) -> Any:
+    """A ``RoutedModel``; a broken source set errors here with its findings."""
+    return _param(request, "routed model")
+
+
+@pytest.fixture
+def fallback_chain(request: pytest.FixtureRequest) -> FallbackChain:
+    """A :class:`FallbackChain` of the generated config."""
+    chain: FallbackChain = _param(request, "fallback chain")
+    return chain
+
+
+@pytest.fixture
+def stoppable_chain(request: pytest.FixtureRequest) -> FallbackChain:
+    """The first chain whose first fallback runs on another provider than its primary."""
+    chain: FallbackChain = _param(
+        request, "fallback chain whose fallback runs on another provider than its primary"
+    )
+    return chain
