@@ -11,14 +11,16 @@ Reproduce with:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import NoReturn
+from collections.abc import Callable, Iterable
+from typing import Any, NoReturn, TypeVar
 
 import pytest
 
 from gateproof.evidence import Evidence
 from gateproof.probes.gateway import GatewayProbe
-from gateproof.probes.http import Exchange
+from gateproof.probes.http import BadBodyError, Exchange
+
+T = TypeVar("T")
 
 
 class Check:
@@ -57,6 +59,30 @@ class Check:
             lines += ["Reproduce with:", f"  {reproduce}"]
         pytest.fail("\n".join(lines), pytrace=False)
 
+    def body(
+        self,
+        exchange: Exchange,
+        headline: str,
+        *,
+        target: str,
+        parse: Callable[[Exchange], T] | None = None,
+        expected: str = "a JSON body",
+    ) -> T | Any:
+        """``parse(exchange)`` (default: the body as JSON); a body in the wrong format fails
+        the item (the component answered, wrongly), it is not "could not check"."""
+        __tracebackhide__ = True
+        try:
+            return parse(exchange) if parse is not None else exchange.json()
+        except BadBodyError as exc:
+            self.fail(
+                headline,
+                target=target,
+                expected=expected,
+                actual=f"{str(exc).splitlines()[0]} (content-type "
+                f"{exchange.header('content-type') or 'none'})",
+                exchange=exchange,
+            )
+
     def status(
         self, exchange: Exchange, headline: str, *, target: str = "", want: int = 200
     ) -> None:
@@ -73,17 +99,36 @@ class Check:
             )
 
     def gateway_health(self, gateway: GatewayProbe) -> None:
-        """Liveliness and readiness answer 200 (PRE-INF-02, SMK-01)."""
+        """Liveliness and readiness answer 200, readiness with LiteLLM's own body
+        (``{"status": "healthy", ...}``): a server that answers 200 to anything is not the
+        gateway (PRE-INF-02, SMK-01)."""
         __tracebackhide__ = True
         for exchange in (gateway.liveliness(), gateway.readiness()):
             endpoint = exchange.url.rsplit("/", 1)[-1]
             self.status(exchange, f"gateway {endpoint} answered {exchange.status}")
+        target = f"{exchange.url} (from gateway.url)"
+        headline = "the gateway's readiness answer is not LiteLLM's"
+        body = self.body(exchange, headline, target=target, expected='{"status": "healthy"}')
+        status = body.get("status") if isinstance(body, dict) else None
+        if status != "healthy":
+            self.fail(
+                headline if status is None else f"the gateway is not ready: status {status!r}",
+                target=target,
+                expected='200 and {"status": "healthy", ...}',
+                actual=f"status field {status!r}",
+                exchange=exchange,
+            )
 
     def exact_models(self, gateway: GatewayProbe, expected: Iterable[str]) -> None:
         """``/v1/models`` lists exactly ``expected`` (PRE-INF-02, SMK-02)."""
         __tracebackhide__ = True
         models = self.see(gateway.models())
-        body = models.json()
+        body = self.body(
+            models,
+            "the gateway's model list is not JSON",
+            target=f"{models.url} (from gateway.url)",
+            expected="200 and the OpenAI model list as JSON",
+        )
         data = body.get("data") if isinstance(body, dict) else None
         listed = {str(m.get("id")) for m in data or [] if isinstance(m, dict)}
         wanted = set(expected)

@@ -76,6 +76,9 @@ class Redis(_Strict):
     port: int = Field(6379, ge=1, le=65535)
     password: SecretRef | None = None
     db: int = 0
+    timeout_s: float = Field(
+        5.0, gt=0, le=120
+    )  # per operation: a hung Redis costs this, not timeouts.read_s
 
     _ref = field_validator("password")(_check_secret_ref)
 

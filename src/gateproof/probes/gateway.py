@@ -83,6 +83,8 @@ class GatewayProbe:
         self.url = settings.gateway.url.rstrip("/")
         self.timeouts = settings.timeouts
         self._key = master_key
+        # Why the configured key could not be resolved (checks that need it raise this).
+        self.key_error: ProbeError | None = None
         # Models the gateway accepted but did not answer within the read timeout: a hung
         # provider behind a model costs one timeout per run, not one per check of it.
         self._no_answer: dict[str, ProbeError] = {}

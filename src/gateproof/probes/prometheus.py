@@ -135,3 +135,8 @@ class PrometheusProbe:
         __tracebackhide__ = True
         raw: Any = self._call("the targets list", "", self.client.get_targets)
         return dict(raw)
+
+
+# PRE-INF-04: busy % of each node exporter's host over 5 minutes (idle share of every core,
+# averaged per instance), a sustained figure that one burst of the gate's own work barely moves.
+NODE_CPU_5M = '100 * (1 - avg by (instance) (rate(node_cpu_seconds_total{mode="idle"}[5m])))'
