@@ -149,6 +149,32 @@ def _auth_refusal(exchange: Any) -> str | None:
     return None
 
 
+@pytest.mark.predeploy
+@pytest.mark.checklist("PRE-SEC-03")
+def test_local_gateway_listens_on_loopback_only(
+    gateway_host: Any, gateproof_settings: Settings, check: Check
+) -> None:
+    if gateproof_settings.deployment.exposure != "local":
+        pytest.skip("N/A: deployment.exposure is shared; the key checks apply instead")
+    assert gateproof_settings.gateway is not None
+    port = _port(gateproof_settings.gateway.url)
+    listening = hosts.listeners(gateway_host, port)
+    exposed = [s for s in listening if not s.loopback_only]
+    if not listening or exposed:
+        shown = ", ".join(f"{s.address}:{s.port}" for s in listening) or "nothing"
+        check.fail(
+            f"gateway port {port} is reachable beyond this host"
+            if exposed
+            else f"nothing listens on gateway port {port}",
+            target=f"{hosts.host_name(gateway_host)} port {port} (from gateway.url); "
+            "deployment.exposure is local",
+            expected="listening on loopback only (127.0.0.1 or ::1)",
+            actual=f"listening on {shown}",
+            details=[("fix", "start the gateway with --host 127.0.0.1")] if exposed else [],
+            reproduce=f"ss -ltnp 'sport = :{port}'",
+        )
+
+
 def _shown(value: object) -> str:
     """A secret reference as it is; a literal value never (it may be the secret)."""
     if not value:

@@ -101,6 +101,11 @@ class GatewayProbe:
             "GET", "/health/liveliness", timeout=httpx.Timeout(wait + 2, connect=wait)
         )
 
+    def tagged(self, tag: str) -> Exchange:
+        """A liveliness call whose query string carries ``tag``: its access-log line proves
+        that a log being read is the one the gateway writes now (DEP-03)."""
+        return self._send("GET", f"/health/liveliness?gateproof={tag}")
+
     def liveliness(self) -> Exchange:
         return self._send("GET", "/health/liveliness")
 

@@ -194,6 +194,12 @@ def command_line(host: Any, pid: int) -> str:
     return read(host, f"/proc/{pid}/cmdline").replace("\0", " ").strip()
 
 
+def command_argv(host: Any, pid: int) -> list[str]:
+    """The argument vector of ``pid`` (empty when the process is gone or hidden)."""
+    result = run(host, f"tr '\\0' '\\n' < /proc/{int(pid)}/cmdline")
+    return [a for a in str(result.stdout).splitlines() if a] if result.rc == 0 else []
+
+
 def has_systemd(host: Any) -> bool:
     """systemd is the init system (not merely installed): /run/systemd/system exists."""
     return bool(run(host, "test -d /run/systemd/system").rc == 0)
