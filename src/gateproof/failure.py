@@ -17,7 +17,7 @@ from typing import Any, NoReturn, TypeVar
 import pytest
 
 from gateproof.evidence import Evidence
-from gateproof.probes.gateway import GatewayProbe
+from gateproof.probes.gateway import GatewayProbe, Route
 from gateproof.probes.http import BadBodyError, Exchange
 
 T = TypeVar("T")
@@ -141,3 +141,62 @@ class Check:
                 f"extra {sorted(listed - wanted)}",
                 exchange=models,
             )
+
+    def answered_as_routed(
+        self,
+        exchange: Exchange,
+        model: Any,
+        *,
+        headline: str,
+        target: str,
+        allow_retries: bool,
+        slow_s: float,
+    ) -> Route:
+        """A 200 answer for ``model`` (a ``RoutedModel``) from the deployment its mapping
+        names, with no fallback, no retry (a warning when ``allow_retries``), answered under
+        the model's name and not far slower than ``slow_s`` (PRE-TST-03, SMK-03)."""
+        __tracebackhide__ = True
+        route = Route.of(exchange)
+        body = self.body(exchange, headline, target=target, expected="a JSON ChatCompletion")
+        problems: list[str] = []
+        base = (model.api_base or "").rstrip("/")
+        if route.api_base != base:
+            problems.append(f"sent to {route.api_base or '(no api base)'}, not {base}")
+        if route.group != model.name or route.fallbacks != 0:
+            problems.append(
+                f"answered by group {route.group or '(none)'} after {route.fallbacks} fallback(s)"
+            )
+        if route.deployment and route.deployment != model.litellm_model:
+            problems.append(
+                f"answered by deployment {route.deployment}, routed to {model.litellm_model}"
+            )
+        answered = body.get("model") if isinstance(body, dict) else None
+        if answered not in (model.name, model.backend_model, model.litellm_model):
+            problems.append(f"the answer names model {answered!r}, the routed model is "
+                            f"{model.name!r} ({model.backend_model})")  # fmt: skip
+        if route.retries != 0:
+            needed = (
+                f"the provider needed {route.retries} retr{'y' if route.retries == 1 else 'ies'}"
+                f" (x-litellm-attempted-retries: {route.retries}): it failed before it answered"
+            )
+            if allow_retries:
+                self.evidence.add("warning", needed + " (allowed by gateway.allow_retries)")
+            else:
+                problems.append(needed)
+        took = exchange.elapsed_ms / 1000
+        if took > slow_s:
+            problems.append(
+                f"answered in {took:.1f} s, far over the {slow_s:g} s a minimal completion may "
+                "take (thresholds.slow_answer_s)"
+            )
+        if problems:
+            self.fail(
+                headline,
+                target=target,
+                expected=f"200 from {base} (deployment {model.litellm_model}), no fallback, no "
+                f"retry, within {slow_s:g} s",
+                actual=problems[0],
+                details=[("problem", p) for p in problems[1:6]] + [("route", route.describe())],
+                exchange=exchange,
+            )
+        return route

@@ -50,6 +50,10 @@ def annotate(
             outcome = "waived"
             report.outcome = "skipped"
             report.wasxfail = WAIVED_PREFIX + waiver.describe()
+    if outcome == "passed" and evidence is not None:
+        # A pass the settings allowed despite trouble (e.g. gateway.allow_retries) says so.
+        warnings = [text for label, text in evidence.entries if label == "warning"]
+        message = "passed with warning: " + "; ".join(warnings) if warnings else message
     _redact_report(report, redact)
     props = report.user_properties
     props.append((PROP_PHASE, phases[0] if phases else ""))

@@ -67,6 +67,7 @@ class Gateway(_Strict):
     log_path: Path | None = None
     cors_origins: list[str] = []
     billed_health: bool = False
+    allow_retries: bool = False  # a provider that needed a retry: a warning, not a failure
 
     _ref = field_validator("master_key")(_check_secret_ref)
 
@@ -127,6 +128,7 @@ class Thresholds(_Strict):
     cpu_percent: float = Field(80.0, gt=0, le=100)
     memory_percent: float = Field(85.0, gt=0, le=100)
     disk_percent: float = Field(85.0, gt=0, le=100)
+    slow_answer_s: float = Field(10.0, gt=0)  # one minimal completion slower than this: reported
     config_coverage: float = Field(0.9, ge=0, le=1)
     baseline: Baseline = Baseline()
 
