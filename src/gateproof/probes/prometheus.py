@@ -137,6 +137,10 @@ class PrometheusProbe:
         return dict(raw)
 
 
-# PRE-INF-04: busy % of each node exporter's host over 5 minutes (idle share of every core,
-# averaged per instance), a sustained figure that one burst of the gate's own work barely moves.
-NODE_CPU_5M = '100 * (1 - avg by (instance) (rate(node_cpu_seconds_total{mode="idle"}[5m])))'
+# PRE-INF-04: busy % of each node exporter's host over 5 minutes, a sustained figure that one
+# burst of the gate's own work barely moves. Idle over all modes, not 1 - rate(idle): on some
+# VMs the per-CPU counters do not add up to one second per second (measured here: 0.1 s/s).
+NODE_CPU_5M = (
+    '100 * (1 - sum by (instance) (rate(node_cpu_seconds_total{mode="idle"}[5m]))'
+    " / sum by (instance) (rate(node_cpu_seconds_total[5m])))"
+)
