@@ -57,7 +57,7 @@ def redis_cli(target: str, command: str, *, password: bool = True) -> str:
     return f"redis-cli -h {host} -p {port}{' --askpass' if password else ''} {command}"
 
 
-def _client(settings: Settings, password: str | None, protocol: int = 3) -> redis.Redis:
+def _client(settings: Settings, password: str | None, **extra: Any) -> redis.Redis:
     """A client that never retries and waits at most its own timeout per operation."""
     import redis as redis_lib
     from redis.backoff import NoBackoff
@@ -72,7 +72,7 @@ def _client(settings: Settings, password: str | None, protocol: int = 3) -> redi
         socket_connect_timeout=settings.timeouts.connect_s,
         socket_timeout=settings.redis.timeout_s,
         retry=Retry(NoBackoff(), 0),
-        protocol=protocol,
+        **extra,
     )
 
 
