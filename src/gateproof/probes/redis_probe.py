@@ -77,7 +77,12 @@ def _client(settings: Settings, password: str | None, **extra: Any) -> redis.Red
 
 
 def transport_error(
-    exc: Exception, settings: Settings, doing: str, *, password: bool = True, command: str = "PING"
+    exc: Exception,
+    settings: Settings,
+    doing: str,
+    *,
+    password: bool | None = None,
+    command: str = "PING",
 ) -> ProbeError:
     """A connect failure (refused, or no handshake within timeouts.connect_s) or a hang (the
     connection is up, the answer never came within redis.timeout_s), each with its reproducer."""
@@ -85,6 +90,8 @@ def transport_error(
 
     assert settings.redis is not None
     target = _target(settings)
+    if password is None:  # the reproducer asks for a password only where one is configured
+        password = settings.redis.password is not None
     reproduce = redis_cli(target, command, password=password)
     text = str(exc)
     if isinstance(exc, redis_lib.TimeoutError) and "connecting" not in text.lower():
@@ -100,7 +107,7 @@ def transport_error(
         )
     wait = settings.timeouts.connect_s
     return UnreachableError(
-        f"could not connect to Redis at {target} (within {wait:g} s): {text}",
+        f"could not connect to Redis within {wait:g} s ({target}): {text}",
         target=target,
         setting=SETTING,
         hint=f"start redis-server, or fix the setting. Reproduce with:\n    {reproduce}",
@@ -123,7 +130,7 @@ def connect(settings: Settings, password: str | None) -> redis.Redis:
             target=target,
             setting=f"redis.password ({settings.redis.password})",
             hint="check the value behind that reference (environment or secrets_file). "
-            f"Reproduce with:\n    {redis_cli(target, 'PING')}",
+            f"Reproduce with:\n    {redis_cli(target, 'PING')}",  # a password is configured
         ) from None
     except (redis_lib.ConnectionError, redis_lib.TimeoutError) as exc:
         client.close()
