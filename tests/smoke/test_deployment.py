@@ -91,7 +91,7 @@ def test_gateway_service_restarted_and_clean(
             if service.manager == "systemd"
             else f"ss -ltnp 'sport = :{port}'",
         )
-    _expect_configured_gateway(check, gateway_host, port, where, gateproof_settings)
+    _expect_configured_gateway(check, gateway_host, port, where, gateproof_settings, service)
     if gateway.deployed_config is not None:
         deployed = deploy.host_file(gateway_host, gateway.deployed_config)
         if deployed.mtime is not None and deployed.mtime > service.started:
@@ -133,14 +133,20 @@ def test_gateway_service_restarted_and_clean(
 
 
 def _expect_configured_gateway(
-    check: Check, host: Any, port: int, where: str, settings: Settings
+    check: Check,
+    host: Any,
+    port: int,
+    where: str,
+    settings: Settings,
+    service: deploy.ServiceState,
 ) -> None:
     """The port is served by LiteLLM, started with the deployed config (not an impostor, not
-    a gateway started by hand on another file)."""
+    a gateway started by hand on another file). Under systemd the unit's main pid may be a
+    wrapper: what serves the port is looked up by the socket."""
     __tracebackhide__ = True
     gateway = settings.gateway
     assert gateway is not None
-    _listening, pids = hosts.port_owners(host, port)
+    pids = service.pids if service.manager == "process" else hosts.port_owners(host, port)[1]
     running = deploy.gateway_processes(host, pids)
     for proc in running:
         check.evidence.add("process", f"pid {proc.pid}: {proc.command[:300]}")
