@@ -3,11 +3,10 @@ turns exactly its items red, with the expected message, and is undone afterwards
 
 The fault classes of issue 10 (impostor, log, hung Redis, retries, slow model, HTML) are in
 ``test_live_faults.py``. Faults are real: a stand-in refuses, hangs or answers broken JSON
-(its control API); Redis
-loses its password (CONFIG SET); the deployed file is edited; the suite is given a wrong key;
-or a second gateway runs beside the stack with a different config or environment (CORS wide
-open, cache off, a fallback chain removed, bound to all interfaces) and is then killed
-(gateway down). PRE-INF-04 measures the host's load; on a busy shared machine it may be red
+(its control API); Redis loses its password (CONFIG SET); the deployed file is edited; the
+suite is given a wrong key; or a second gateway runs beside the stack with a different config
+or environment (CORS wide open, cache off, a fallback chain removed, bound to all interfaces)
+and is then killed (gateway down). PRE-INF-04 measures the host's load; on a busy shared machine it may be red
 for a real reason, which is checked against the load measured here, never ignored silently.
 """
 
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from live_faults import send_client_errors
 from live_suite import (
     Gateway2,
     check_red,
@@ -26,7 +26,6 @@ from live_suite import (
     hung_listener,
     redis_without_password,
     scratch_config,
-    send_client_errors,
     spawn_gateway,
     wait_ready,
 )

@@ -12,14 +12,14 @@ from __future__ import annotations
 import socket
 from typing import Any
 
-from live_suite import (
+from live_faults import (
     appended_to_log,
-    check_red,
     component_pid,
     impostor,
     rotated_without_reopen,
     stopped_process,
 )
+from live_suite import check_red
 
 from gateproof.stack.testing import ReferenceStack
 
