@@ -6,8 +6,9 @@ The fault classes of issue 10 (impostor, log, hung Redis, retries, slow model, H
 (its control API); Redis loses its password (CONFIG SET); the deployed file is edited; the
 suite is given a wrong key; or a second gateway runs beside the stack with a different config
 or environment (CORS wide open, cache off, a fallback chain removed, bound to all interfaces)
-and is then killed (gateway down). PRE-INF-04 measures the host's load; on a busy shared machine it may be red
-for a real reason, which is checked against the load measured here, never ignored silently.
+and is then killed (gateway down). PRE-INF-04 measures the host's load; on a busy shared
+machine it may be red for a real reason, which is checked against the load measured here,
+never ignored silently.
 """
 
 from __future__ import annotations
