@@ -138,8 +138,9 @@ class PrometheusProbe:
 
 
 # PRE-INF-04: busy % of each node exporter's host over 5 minutes, a sustained figure that one
-# burst of the gate's own work barely moves. Idle over all modes, not 1 - rate(idle): on some
-# VMs the per-CPU counters do not add up to one second per second (measured here: 0.1 s/s).
+# burst of the gate's own work barely moves. Idle over all modes, not 1 - rate(idle): the
+# per-CPU counters need not add up to one second per second (measured here once, right after
+# the exporter started: 0.1 s/s, which made 1 - rate(idle) read 98% on a 66% busy host).
 NODE_CPU_5M = (
     '100 * (1 - sum by (instance) (rate(node_cpu_seconds_total{mode="idle"}[5m]))'
     " / sum by (instance) (rate(node_cpu_seconds_total[5m])))"
