@@ -123,6 +123,9 @@ def _copy(source: Path, dest: Path) -> Path:
 def test_cors_wide_open(run: Any, gateways: dict[str, Gateway2]) -> None:
     record = run(*gateways["cors"].options())
     check_red(record, {"PRE-SEC-01"}, {"PRE-SEC-01": "allows cross-site requests from a foreign"})
+    # The static check read the running gateway's environment, not the (clean) settings.
+    assert "CORS origins allow any site" in record.messages("PRE-SEC-01")
+    assert "LITELLM_CORS_ORIGINS of pid" in record.messages("PRE-SEC-01")
 
 
 def test_cache_disabled(run: Any, gateways: dict[str, Gateway2]) -> None:

@@ -63,14 +63,21 @@ def test_cors_origins_hold_no_wildcard(
 
 def _running_cors_origins(host: Any, port: int) -> tuple[list[str] | None, str]:
     """(origins, where they came from); (None, why not) when no process could be read."""
+    from gateproof.probes import deploy
+
     _listening, pids = hosts.port_owners(host, port)
     if not pids:
         return None, f"no process on {hosts.host_name(host)} owns port {port}"
-    environ = hosts.process_environ(host, pids[0])
+    # Only LiteLLM's environment says anything (a container proxy's does not); what else
+    # serves the port is DEP-03's business.
+    gateway = next((p for p in pids if deploy.is_litellm(hosts.command_argv(host, p))), None)
+    if gateway is None:
+        return None, f"port {port} is not served by a LiteLLM process (pids {pids})"
+    environ = hosts.process_environ(host, gateway)
     if environ is None:
-        return None, f"the environment of pid {pids[0]} is not readable"
+        return None, f"the environment of pid {gateway} is not readable"
     raw = environ.get("LITELLM_CORS_ORIGINS", "")
-    where = f"LITELLM_CORS_ORIGINS of pid {pids[0]} on {hosts.host_name(host)} (port {port})"
+    where = f"LITELLM_CORS_ORIGINS of pid {gateway} on {hosts.host_name(host)} (port {port})"
     return [o.strip() for o in raw.split(",") if o.strip()], where
 
 

@@ -107,11 +107,11 @@ def gateway_processes(host: Any, pids: list[int]) -> list[GatewayProcess]:
         resolved = (
             hosts.resolved_path(host, config, hosts.process_cwd(host, pid)) if config else None
         )
-        found.append(GatewayProcess(pid, argv, _is_litellm(argv), config, resolved, source))
+        found.append(GatewayProcess(pid, argv, is_litellm(argv), config, resolved, source))
     return found
 
 
-def _is_litellm(argv: list[str]) -> bool:
+def is_litellm(argv: list[str]) -> bool:
     """The LiteLLM proxy: its ``litellm`` entry point, ``python -m litellm``, or uvicorn on
     ``litellm.proxy.proxy_server:app``."""
     for i, arg in enumerate(argv):
