@@ -179,3 +179,23 @@ def test_bad_fault_updates_are_400(fresh_vllm: RunningStandin, update: object) -
 def test_client_reports_control_errors(fresh_vllm: RunningStandin) -> None:
     with pytest.raises(StandinControlError, match="error_rate must be within"):
         fresh_vllm.control.set_faults(error_rate=1.5)
+
+
+def test_html_answers_a_web_page_with_200(fresh_vllm: RunningStandin) -> None:
+    fresh_vllm.control.set_faults(html=True)
+    answer = httpx.get(f"{fresh_vllm.base_url}/v1/models", timeout=2.0)
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("text/html")
+    assert answer.text.startswith("<!DOCTYPE html>")
+
+
+def test_retry_needed_fails_a_body_once_then_serves_it(fresh_vllm: RunningStandin) -> None:
+    fresh_vllm.control.set_faults(retry_needed=True)
+    body = {"model": MODEL, "messages": [{"role": "user", "content": "once"}], "max_tokens": 4}
+    url = f"{fresh_vllm.base_url}/v1/chat/completions"
+    first = httpx.post(url, json=body, timeout=2.0)
+    again = httpx.post(url, json=body, timeout=2.0)
+    assert (first.status_code, again.status_code) == (500, 200)
+    assert again.json()["model"] == MODEL
+    assert httpx.get(f"{fresh_vllm.base_url}/v1/models", timeout=2.0).status_code == 200
+    assert fresh_vllm.control.counters()["faults"] == {"retry_needed": 1}

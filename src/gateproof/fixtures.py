@@ -129,7 +129,10 @@ def gateway_client(gateproof_settings: Settings) -> Iterator[httpx.Client]:
     gateway = gateproof_settings.gateway
     if gateway is None:
         not_applicable("the gateway", "gateway.url")
-    key = resolve_secret_or_error(gateproof_settings, gateway.master_key, "gateway.master_key")
+    try:  # checks that need no key (health, CORS) must not depend on it: gateway_authed does
+        key = resolve_secret_or_error(gateproof_settings, gateway.master_key, "gateway.master_key")
+    except ProbeError:
+        key = None
     headers = {"Authorization": f"Bearer {key}"} if key else {}
     timeouts = gateproof_settings.timeouts
     with httpx.Client(
@@ -143,43 +146,15 @@ def gateway_client(gateproof_settings: Settings) -> Iterator[httpx.Client]:
 
 @pytest.fixture(scope="session")
 def redis_client(gateproof_settings: Settings) -> Iterator[redis.Redis]:
-    """Authenticated Redis client: session, ``redis.Redis``; no retries on connect errors."""
-    import redis
-    from redis.backoff import NoBackoff
-    from redis.retry import Retry
+    """Authenticated Redis client: session, ``redis.Redis``; no retries, each operation waits
+    at most ``redis.timeout_s`` (a hung Redis is reported as up but not answering)."""
+    from gateproof.probes import redis_probe
 
     settings = gateproof_settings.redis
     if settings is None:
         not_applicable("Redis", "redis.host")
     password = resolve_secret_or_error(gateproof_settings, settings.password, "redis.password")
-    timeouts = gateproof_settings.timeouts
-    client = redis.Redis(
-        host=settings.host,
-        port=settings.port,
-        db=settings.db,
-        password=password,
-        socket_connect_timeout=timeouts.connect_s,
-        socket_timeout=timeouts.read_s,
-        retry=Retry(NoBackoff(), 0),
-    )
-    try:
-        client.ping()
-    except redis.AuthenticationError as exc:
-        raise ProbeError(
-            f"Redis refused the configured password: {exc}",
-            target=f"{settings.host}:{settings.port}",
-            setting=f"redis.password ({settings.password})",
-            hint="check the value behind that reference (environment or secrets_file); "
-            f"reproduce with: redis-cli -h {settings.host} -p {settings.port} --askpass PING",
-        ) from None
-    except (redis.ConnectionError, redis.TimeoutError) as exc:
-        raise UnreachableError(
-            f"could not connect to Redis within {timeouts.connect_s:g} s: {exc}",
-            target=f"{settings.host}:{settings.port}",
-            setting="redis.host / redis.port",
-            hint="start redis-server, or fix the setting; "
-            f"reproduce with: redis-cli -h {settings.host} -p {settings.port} PING",
-        ) from None
+    client = redis_probe.connect(gateproof_settings, password)
     yield client
     client.close()
 

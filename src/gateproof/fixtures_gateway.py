@@ -46,13 +46,19 @@ def gateway(gateway_client: Any, gateproof_settings: Settings) -> GatewayProbe:
 
     pytest keeps a session fixture's exception: a dead or hung gateway costs one connect
     timeout, and every later test that needs it errors at once with the same message."""
+    from gateproof.errors import ProbeError
     from gateproof.fixtures import resolve_secret_or_error
 
     assert gateproof_settings.gateway is not None
-    key = resolve_secret_or_error(
-        gateproof_settings, gateproof_settings.gateway.master_key, "gateway.master_key"
-    )
+    key_error: ProbeError | None = None
+    try:  # health and CORS need no key: a missing one is gateway_authed's error
+        key = resolve_secret_or_error(
+            gateproof_settings, gateproof_settings.gateway.master_key, "gateway.master_key"
+        )
+    except ProbeError as exc:
+        key, key_error = None, exc
     probe = GatewayProbe(gateway_client, gateproof_settings, key)
+    probe.key_error = key_error
     probe.reach()
     return probe
 
@@ -62,6 +68,8 @@ def gateway_authed(gateway: GatewayProbe, gateproof_settings: Settings) -> Gatew
     """Session, GatewayProbe whose configured key the gateway accepted (GET /v1/models)."""
     from gateproof.errors import ProbeError
 
+    if gateway.key_error is not None:
+        raise gateway.key_error
     models = gateway.models()
     if models.status in (400, 401, 403):
         assert gateproof_settings.gateway is not None

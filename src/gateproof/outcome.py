@@ -54,6 +54,10 @@ def annotate(
             report.outcome = "skipped"
             report.wasxfail = WAIVED_PREFIX + waiver.describe()
             message = f"{report.wasxfail}\n{message}"  # the waiver first: it decides the item
+    if outcome == "passed" and evidence is not None:
+        # A pass the settings allowed despite trouble (e.g. gateway.allow_retries) says so.
+        warnings = [text for label, text in evidence.entries if label == "warning"]
+        message = "passed with warning: " + "; ".join(warnings) if warnings else message
     # Each phase's report carries the test's worst outcome so far: junitxml and pytest-html
     # read the properties of the teardown report, which alone would say "passed".
     # A clean setup or teardown says nothing about the check, so it never replaces an outcome.

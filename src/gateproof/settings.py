@@ -67,6 +67,7 @@ class Gateway(_Strict):
     log_path: Path | None = None
     cors_origins: list[str] = []
     billed_health: bool = False
+    allow_retries: bool = False  # a provider that needed a retry: a warning, not a failure
 
     _ref = field_validator("master_key")(_check_secret_ref)
 
@@ -76,6 +77,9 @@ class Redis(_Strict):
     port: int = Field(6379, ge=1, le=65535)
     password: SecretRef | None = None
     db: int = 0
+    timeout_s: float = Field(
+        5.0, gt=0, le=120
+    )  # per operation: a hung Redis costs this, not timeouts.read_s
 
     _ref = field_validator("password")(_check_secret_ref)
 
@@ -124,6 +128,7 @@ class Thresholds(_Strict):
     cpu_percent: float = Field(80.0, gt=0, le=100)
     memory_percent: float = Field(85.0, gt=0, le=100)
     disk_percent: float = Field(85.0, gt=0, le=100)
+    slow_answer_s: float = Field(10.0, gt=0)  # one minimal completion slower than this: reported
     config_coverage: float = Field(0.9, ge=0, le=1)
     baseline: Baseline = Baseline()
 

@@ -48,6 +48,18 @@ def _expect_200(check: Check, probe: ProviderProbe, exchange: Exchange) -> None:
         )
 
 
+def _json(check: Check, probe: ProviderProbe, exchange: Exchange) -> Any:
+    """The body as JSON; HTML or other text from the provider port breaks the contract."""
+    __tracebackhide__ = True
+    return check.body(
+        exchange,
+        f"provider '{probe.name}' answered {exchange.method} {exchange.url.split('/', 3)[-1]} "
+        "with a body that is not JSON",
+        target=_target(probe, exchange),
+        expected=f"a JSON body ({probe.type} API)",
+    )
+
+
 def _expect_valid(
     check: Check, probe: ProviderProbe, exchange: Exchange, problems: list[str]
 ) -> None:
@@ -71,12 +83,12 @@ def test_advertised_models_include_configured(probe: ProviderProbe, check: Check
     if not probe.openai_like:
         version = probe.version()
         _expect_200(check, probe, version)
-        body = version.json()
+        body = _json(check, probe, version)
         if not isinstance(body, dict) or not isinstance(body.get("version"), str):
             problems.append(f"{probe.name} /api/version: required field 'version' is missing")
     listing = probe.model_list()
     _expect_200(check, probe, listing)
-    body = listing.json()
+    body = _json(check, probe, listing)
     if probe.openai_like:
         items = body.get("data") if isinstance(body, dict) else None
         if not isinstance(items, list):
@@ -105,7 +117,7 @@ def test_chat_completion_contract(probe: ProviderProbe, check: Check) -> None:
 
     exchange = probe.chat(probe.models[0], stream=False)
     _expect_200(check, probe, exchange)
-    body = exchange.json()
+    body = _json(check, probe, exchange)
     what = f"{probe.name} {exchange.url.split('/', 3)[-1]}"
     if probe.openai_like:
         problems = schema_problems(ChatCompletion, body, what)
@@ -126,15 +138,23 @@ def test_streamed_chat_contract(probe: ProviderProbe, check: Check) -> None:
     _expect_200(check, probe, exchange)
     what = f"{probe.name} {exchange.url.split('/', 3)[-1]} (stream)"
     problems = (
-        _openai_stream(exchange, what) if probe.openai_like else _ollama_stream(exchange, what)
+        _openai_stream(check, probe, exchange, what)
+        if probe.openai_like
+        else _ollama_stream(check, probe, exchange, what)
     )
     _expect_valid(check, probe, exchange, problems)
 
 
-def _openai_stream(exchange: Exchange, what: str) -> list[str]:
+def _openai_stream(check: Check, probe: ProviderProbe, exchange: Exchange, what: str) -> list[str]:
     from openai.types.chat import ChatCompletionChunk
 
-    stream = sse_events(exchange)
+    stream = check.body(
+        exchange,
+        f"provider '{probe.name}' did not answer a streamed request with server-sent events",
+        target=_target(probe, exchange),
+        parse=sse_events,
+        expected="'data: {json}' lines ending with 'data: [DONE]'",
+    )
     problems: list[str] = []
     for i, event in enumerate(stream.events):
         problems += schema_problems(ChatCompletionChunk, event, f"{what} chunk {i}")
@@ -149,10 +169,16 @@ def _openai_stream(exchange: Exchange, what: str) -> list[str]:
     return problems
 
 
-def _ollama_stream(exchange: Exchange, what: str) -> list[str]:
+def _ollama_stream(check: Check, probe: ProviderProbe, exchange: Exchange, what: str) -> list[str]:
     from ollama import ChatResponse
 
-    records = ndjson_records(exchange)
+    records = check.body(
+        exchange,
+        f"provider '{probe.name}' did not answer a streamed request with NDJSON",
+        target=_target(probe, exchange),
+        parse=ndjson_records,
+        expected="one JSON object per line, the last with 'done': true",
+    )
     problems: list[str] = []
     for i, record in enumerate(records):
         problems += schema_problems(ChatResponse, record, f"{what} line {i}")

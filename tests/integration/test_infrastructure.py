@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from gateproof.failure import Check
+from gateproof.fixtures import not_applicable
 from gateproof.probes import hosts, redis_probe
 from gateproof.probes.endpoint import endpoint
 from gateproof.probes.gateway import GatewayProbe
@@ -35,24 +36,43 @@ def test_provider_health_endpoint(
         f"provider '{probe.name}' is not healthy: {probe.health_path} answered {exchange.status}",
         target=f"provider '{probe.name}' {exchange.url} (from {probe.setting})",
     )
-    if probe.health_path in JSON_HEALTH_PATHS:
-        exchange.json()  # a model list that is not JSON: the provider is not healthy
+    if probe.health_path in JSON_HEALTH_PATHS:  # a model list that is not JSON: not healthy
+        check.body(
+            exchange,
+            f"provider '{probe.name}' answered {probe.health_path} with a body that is not JSON",
+            target=f"provider '{probe.name}' {exchange.url} (from {probe.setting})",
+            expected=f"200 and the JSON model list of {probe.type} {probe.health_path}",
+        )
 
 
 @pytest.mark.predeploy
 @pytest.mark.checklist("PRE-INF-02")
 def test_gateway_health_and_model_list(
-    gateway_authed: GatewayProbe, sources: Any, gateproof_settings: Settings, check: Check
+    gateway_authed: GatewayProbe, sources: Any, check: Check
 ) -> None:
     gateway = gateway_authed
     check.gateway_health(gateway)
     check.exact_models(gateway, sources.routable_models())
-    assert gateproof_settings.gateway is not None
+
+
+@pytest.mark.predeploy
+@pytest.mark.checklist("PRE-INF-02")
+def test_gateway_billed_health(
+    request: pytest.FixtureRequest, gateproof_settings: Settings, check: Check
+) -> None:
+    """The billed ``/health``: its opt-out is N/A for this run, never a pass."""
+    if gateproof_settings.gateway is None:
+        not_applicable("the gateway", "gateway.url")
     if not gateproof_settings.gateway.billed_health:
-        check.evidence.add("note", "/health not called: it is billed (gateway.billed_health)")
-        return
+        pytest.skip(
+            "N/A: not part of this run: billed /health disabled by setting "
+            "gateway.billed_health (it makes one real completion per deployment)"
+        )
+    gateway: GatewayProbe = request.getfixturevalue("gateway_authed")
     health = check.see(gateway.billed_health())
-    body = health.json()
+    body = check.body(
+        health, "the gateway's /health answered a body that is not JSON", target=health.url
+    )
     unhealthy = body.get("unhealthy_endpoints") if isinstance(body, dict) else None
     if health.status != 200 or unhealthy:
         names = [str(e.get("model")) for e in unhealthy or [] if isinstance(e, dict)]
@@ -85,10 +105,10 @@ def test_redis_ping_and_info(redis_client: Any, gateproof_settings: Settings, ch
 @pytest.mark.predeploy
 @pytest.mark.checklist("PRE-INF-04")
 def test_host_resources_below_limits(
-    gateway_host: Any, gateproof_settings: Settings, check: Check
+    request: pytest.FixtureRequest, gateway_host: Any, gateproof_settings: Settings, check: Check
 ) -> None:
     limits = gateproof_settings.thresholds
-    seen = hosts.resources(gateway_host)
+    seen = hosts.resources(gateway_host, _node_exporter_cpu(request, gateproof_settings, check))
     check.evidence.add("host", seen.detail)
     over = [
         f"{name} {value:.1f}% > {limit:g}%"
@@ -103,12 +123,53 @@ def test_host_resources_below_limits(
         check.fail(
             f"host {hosts.host_name(gateway_host)} is short of resources",
             target=f"{hosts.host_name(gateway_host)} (from hosts)",
-            expected=f"cpu <= {limits.cpu_percent:g}%, memory <= {limits.memory_percent:g}%, "
-            f"disk <= {limits.disk_percent:g}% (thresholds.*)",
+            expected=f"cpu <= {limits.cpu_percent:g}% (5-minute average), memory <= "
+            f"{limits.memory_percent:g}%, disk <= {limits.disk_percent:g}% (thresholds.*)",
             actual="; ".join(over),
             details=[("measured", seen.detail)],
-            reproduce="cat /proc/loadavg; nproc; free -k; df -P /",
+            reproduce=_resources_reproducer(seen.cpu_source, gateproof_settings),
         )
+
+
+def _node_exporter_cpu(
+    request: pytest.FixtureRequest, settings: Settings, check: Check
+) -> hosts.CpuFigure | None:
+    """The node exporter's 5-minute CPU figure through Prometheus, when Prometheus is part of
+    the deployment and has it; else None (the load average is used, and the evidence says why).
+
+    Several node exporters: the busiest host counts (Prometheus does not say which one is the
+    gateway's)."""
+    from gateproof.errors import ProbeError
+    from gateproof.probes.prometheus import NODE_CPU_5M
+
+    if settings.prometheus is None:
+        return None
+    try:
+        samples = request.getfixturevalue("prometheus").query(NODE_CPU_5M)
+    except ProbeError as exc:
+        check.evidence.add("cpu", f"Prometheus not used ({str(exc).splitlines()[0]})")
+        return None
+    if not samples:
+        check.evidence.add("cpu", "Prometheus has no node_cpu_seconds_total: load average used")
+        return None
+    busiest = max(samples, key=lambda s: s.value)
+    instance = busiest.labels.get("instance", "?")
+    return hosts.CpuFigure(
+        max(busiest.value, 0.0),
+        f"node exporter {instance}, 5-minute average through Prometheus "
+        f"({settings.prometheus.url})",
+    )
+
+
+def _resources_reproducer(cpu_source: str, settings: Settings) -> str:
+    from urllib.parse import quote
+
+    from gateproof.probes.prometheus import NODE_CPU_5M
+
+    if settings.prometheus is not None and cpu_source.startswith("node exporter"):
+        query = quote(NODE_CPU_5M, safe="")
+        return f"curl -sS '{settings.prometheus.url}/api/v1/query?query={query}'; free -k; df -P /"
+    return "cat /proc/loadavg; nproc; free -k; df -P /"
 
 
 def _targets(sources: Any, settings: Settings) -> list[tuple[str, str, int]]:

@@ -1,6 +1,9 @@
 """DEP-02: the deployed LiteLLM config is the generated one, byte for byte (sha256).
-DEP-03: the gateway service runs, was (re)started after its config last changed, and has
-logged no ERROR since it started.
+DEP-03: the gateway service runs, is the LiteLLM proxy started with the deployed config
+(command line of the process owning the gateway port), was (re)started after its config last
+changed, and has logged no error since it started: structured and plain-text records, client
+errors set apart, and the run's own tagged request found in the log (else the log read is not
+the live one).
 
 The deployed file, the service and its log are read on the gateway host through testinfra;
 the service is found through systemd where systemd runs the host, else as the process that
@@ -16,8 +19,9 @@ import pytest
 
 from gateproof.failure import Check
 from gateproof.fixtures import not_applicable
-from gateproof.probes import deploy, hosts
+from gateproof.probes import deploy, gateway_log, hosts
 from gateproof.probes.endpoint import endpoint
+from gateproof.probes.gateway import GatewayProbe, nonce
 from gateproof.schema import GENERATED_FILE
 from gateproof.settings import Settings
 
@@ -66,7 +70,7 @@ def test_deployed_config_is_the_generated_file(
 @pytest.mark.smoke
 @pytest.mark.checklist("DEP-03")
 def test_gateway_service_restarted_and_clean(
-    gateway_host: Any, gateproof_settings: Settings, check: Check
+    request: pytest.FixtureRequest, gateway_host: Any, gateproof_settings: Settings, check: Check
 ) -> None:
     gateway = gateproof_settings.gateway
     if gateway is None:
@@ -87,6 +91,7 @@ def test_gateway_service_restarted_and_clean(
             if service.manager == "systemd"
             else f"ss -ltnp 'sport = :{port}'",
         )
+    _expect_configured_gateway(check, gateway_host, port, where, gateproof_settings, service)
     if gateway.deployed_config is not None:
         deployed = deploy.host_file(gateway_host, gateway.deployed_config)
         if deployed.mtime is not None and deployed.mtime > service.started:
@@ -98,31 +103,95 @@ def test_gateway_service_restarted_and_clean(
                 details=[("service", service.detail)],
                 reproduce=f"stat -c %y {deployed.path}; ps -o lstart= -p {service.pids[0]}",
             )
-    scan = _log_scan(gateway_host, gateproof_settings, service)
-    check.evidence.add(
-        "log",
-        f"{scan.path}: {scan.records} record(s) since {_when(service.started)}, "
-        f"{len(scan.errors)} error(s), {scan.client_caused} client-caused error(s) ignored",
-    )
+    tag = f"dep03-{nonce()}"
+    probe: GatewayProbe = request.getfixturevalue("gateway")
+    check.see(probe.tagged(tag))
+    scan = _log_scan(gateway_host, gateproof_settings, service, tag)
+    check.evidence.add("log", scan.describe())
+    source = f"{scan.path} (from gateway.log_path)" if gateway.log_path else scan.path
+    if not scan.tag_found:
+        check.fail(
+            "the gateway log being read is not the live log: this run's own request is not in it",
+            target=source,
+            expected=f"the access line of GET /health/liveliness?gateproof={tag} (sent just "
+            f"now), within {scan.waited_s:.1f} s",
+            actual=f"not found among {scan.records} record(s) since {_when(service.started)}"
+            " (rotated without a reopen? another file? logging switched off?)",
+            reproduce=f"grep -c {tag} {scan.path}; ls -l --time-style=full-iso {scan.path}*",
+        )
     if scan.errors:
         check.fail(
-            f"the gateway logged {len(scan.errors)} ERROR record(s) since it started",
-            target=f"{scan.path} (from gateway.log_path)",
-            expected=f"no ERROR records since {_when(service.started)}",
+            f"the gateway logged {len(scan.errors)} error record(s) since it started",
+            target=source,
+            expected=f"no ERROR/CRITICAL records or tracebacks since {_when(service.started)} "
+            f"(client-caused errors not counted: {scan.client_caused})",
             actual=scan.errors[0],
             details=[("error", e) for e in scan.errors[1:5]],
-            reproduce=f'grep -E \'"level": "(ERROR|CRITICAL|FATAL)"\' {scan.path} '
-            "| grep -v user_api_key_auth | tail -5",
+            reproduce=f'grep -nE \'"level": "(ERROR|CRITICAL)"|^Traceback|^(ERROR|CRITICAL)\' '
+            f"{scan.path} | tail -5",
         )
 
 
-def _log_scan(host: Any, settings: Settings, service: deploy.ServiceState) -> deploy.LogScan:
+def _expect_configured_gateway(
+    check: Check,
+    host: Any,
+    port: int,
+    where: str,
+    settings: Settings,
+    service: deploy.ServiceState,
+) -> None:
+    """The port is served by LiteLLM, started with the deployed config (not an impostor, not
+    a gateway started by hand on another file). Under systemd the unit's main pid may be a
+    wrapper: what serves the port is looked up by the socket."""
+    __tracebackhide__ = True
+    gateway = settings.gateway
+    assert gateway is not None
+    pids = service.pids if service.manager == "process" else hosts.port_owners(host, port)[1]
+    running = deploy.gateway_processes(host, pids)
+    for proc in running:
+        check.evidence.add("process", f"pid {proc.pid}: {proc.command[:300]}")
+    reproduce = f"ss -ltnp 'sport = :{port}'; tr '\\0' ' ' < /proc/<pid>/cmdline"
+    litellm = [p for p in running if p.is_litellm]
+    if not litellm:
+        shown = "; ".join(f"pid {p.pid}: {p.command[:200]}" for p in running)
+        check.fail(
+            f"port {port} is not served by the LiteLLM gateway",
+            target=where,
+            expected="the LiteLLM proxy (litellm --config <deployed config>)",
+            actual=shown or "no owning process visible (another user's process, no root?)",
+            reproduce=reproduce,
+        )
+    if gateway.deployed_config is None:
+        return
+    deployed = hosts.resolved_path(host, str(gateway.deployed_config))
+    other = [p for p in litellm if p.config_resolved != deployed]
+    if other:
+        proc = other[0]
+        given = (
+            f"{proc.config} ({proc.config_from}; resolves to {proc.config_resolved})"
+            if proc.config
+            else "no config file (no --config, no CONFIG_FILE_PATH)"
+        )
+        check.fail(
+            "the gateway runs another config than the deployed one",
+            target=f"{where}, pid {proc.pid}",
+            expected=f"started with {gateway.deployed_config} (gateway.deployed_config; "
+            f"resolves to {deployed})",
+            actual=f"started with {given}",
+            details=[("command", proc.command[:300])],
+            reproduce=reproduce,
+        )
+
+
+def _log_scan(
+    host: Any, settings: Settings, service: deploy.ServiceState, tag: str
+) -> gateway_log.LogScan:
     from gateproof.errors import ProbeError
 
     gateway = settings.gateway
     assert gateway is not None and service.started is not None
     if gateway.log_path is not None:
-        scan = deploy.log_errors(host, gateway.log_path, service.started)
+        scan = gateway_log.file_scan(host, gateway.log_path, service.started, tag)
         if not scan.exists:
             raise ProbeError(
                 f"the gateway log {gateway.log_path} does not exist on {hosts.host_name(host)}",
@@ -132,7 +201,7 @@ def _log_scan(host: Any, settings: Settings, service: deploy.ServiceState) -> de
             )
         return scan
     if service.manager == "systemd" and gateway.service_name:
-        return deploy.journal_errors(host, gateway.service_name, service.started)
+        return gateway_log.journal_scan(host, gateway.service_name, service.started, tag)
     raise ProbeError(
         "cannot read the gateway's log: gateway.log_path is not set and no systemd unit "
         "runs the gateway",

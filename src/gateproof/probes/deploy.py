@@ -1,4 +1,5 @@
-"""Deployment artefacts: config file digests, the gateway service and its log, backups.
+"""Deployment artefacts: config file digests, the gateway service and what it runs, backups.
+(The gateway's log: :mod:`gateproof.probes.gateway_log`.)
 
 Files on the gateway host are read through testinfra (so a remote host works the same);
 the generated file and the backups are read where gateproof runs (they live with the
@@ -11,21 +12,15 @@ import datetime as dt
 import hashlib
 import json
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from gateproof.errors import ProbeError
 from gateproof.probes import hosts
 
-LOG_TAIL_BYTES = 5_000_000  # enough for days of a quiet gateway; bounded for a noisy one
-BAD_LEVELS = ("ERROR", "CRITICAL", "FATAL")
-# LiteLLM logs these at ERROR although the service is fine: a client sent no key or a wrong
-# one (gateproof's own auth check does), or a request asked for a mock failure on purpose.
-CLIENT_CAUSED = (
-    "user_api_key_auth(): Exception occured",
-    "This is a mock exception for model=",
-)
+CONFIG_FLAGS = ("--config", "-c")
+CONFIG_ENV = "CONFIG_FILE_PATH"  # LiteLLM's config when started without --config (uvicorn)
 
 
 @dataclass(frozen=True)
@@ -84,84 +79,56 @@ def service_state(host: Any, port: int, service: str | None, manager: str) -> Se
     return ServiceState("process", bool(listening), pids, max(starts) if starts else None, detail)
 
 
-@dataclass
-class LogScan:
-    path: str
-    exists: bool
-    records: int = 0  # JSON records at or after ``since``
-    errors: list[str] = field(default_factory=list)  # level + message excerpts
-    client_caused: int = 0  # ERROR records caused by clients (see CLIENT_CAUSED), not counted
+@dataclass(frozen=True)
+class GatewayProcess:
+    """What a process serving the gateway port runs: its command line and config file."""
+
+    pid: int
+    argv: list[str]
+    is_litellm: bool
+    config: str | None  # as the process was given it (--config, -c or CONFIG_FILE_PATH)
+    config_resolved: str | None  # on the host: absolute, symlinks resolved
+    config_from: str  # "--config", "-c", "CONFIG_FILE_PATH" or "" (none given)
+
+    @property
+    def command(self) -> str:
+        return " ".join(self.argv)
 
 
-def log_errors(host: Any, path: Path, since: float) -> LogScan:
-    """ERROR-or-worse JSON records (LiteLLM ``JSON_LOGS``) stamped at or after ``since``."""
-    quoted = shlex.quote(str(path))
-    result = hosts.run(host, f"test -f {quoted} && tail -c {LOG_TAIL_BYTES} {quoted}")
-    if result.rc != 0:
-        return LogScan(str(path), False)
-    scan = LogScan(str(path), True)
-    threshold = dt.datetime.fromtimestamp(since)  # LiteLLM stamps naive local time
-    for line in str(result.stdout).splitlines():
-        record = _json_record(line)
-        if record is None:
-            continue
-        stamp = _stamp(record)
-        if stamp is None or stamp < threshold:
-            continue
-        scan.records += 1
-        level = str(record.get("level") or record.get("levelname") or "").upper()
-        if level in BAD_LEVELS:
-            message = " ".join(str(record.get("message", "")).split())
-            if any(marker in message for marker in CLIENT_CAUSED):
-                scan.client_caused += 1
-                continue
-            scan.errors.append(f"{stamp.isoformat(timespec='seconds')} {level} {message[:240]}")
-    return scan
-
-
-def journal_errors(host: Any, unit: str, since: float) -> LogScan:
-    """Priority err-or-worse journal entries of a systemd ``unit`` since ``since``."""
-    command = (
-        f"journalctl -u {shlex.quote(unit)} --since @{int(since)} -p err -o short-iso --no-pager -q"
-    )
-    result = hosts.run(host, command)
-    if result.rc != 0:
-        raise ProbeError(
-            f"journalctl failed on {hosts.host_name(host)}: {result.stderr.strip()[:200]}",
-            target=hosts.host_name(host),
-            setting="gateway.service_name",
-            hint="set gateway.log_path to the gateway's log file instead",
+def gateway_processes(host: Any, pids: list[int]) -> list[GatewayProcess]:
+    """Command line and config of each pid (the owners of the gateway port)."""
+    found = []
+    for pid in pids:
+        argv = hosts.command_argv(host, pid)
+        config, source = _config_argument(argv)
+        if config is None:
+            environ = hosts.process_environ(host, pid) or {}
+            config, source = environ.get(CONFIG_ENV), CONFIG_ENV if CONFIG_ENV in environ else ""
+        resolved = (
+            hosts.resolved_path(host, config, hosts.process_cwd(host, pid)) if config else None
         )
-    lines = [line for line in str(result.stdout).splitlines() if line.strip()]
-    scan = LogScan(f"journal of {unit}", True, records=len(lines))
-    for line in lines:
-        if any(marker in line for marker in CLIENT_CAUSED):
-            scan.client_caused += 1
-        else:
-            scan.errors.append(line[:260])
-    return scan
+        found.append(GatewayProcess(pid, argv, is_litellm(argv), config, resolved, source))
+    return found
 
 
-def _json_record(line: str) -> dict[str, Any] | None:
-    line = line.strip()
-    if not line.startswith("{"):
-        return None  # banners and plain prints
-    try:
-        value = json.loads(line)
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
+def is_litellm(argv: list[str]) -> bool:
+    """The LiteLLM proxy: its ``litellm`` entry point, ``python -m litellm``, or uvicorn on
+    ``litellm.proxy.proxy_server:app``."""
+    for i, arg in enumerate(argv):
+        if Path(arg).name in ("litellm", "litellm-proxy") or "litellm.proxy.proxy_server" in arg:
+            return True
+        if arg == "-m" and i + 1 < len(argv) and argv[i + 1].startswith("litellm"):
+            return True
+    return False
 
 
-def _stamp(record: dict[str, Any]) -> dt.datetime | None:
-    raw = record.get("timestamp") or record.get("time") or record.get("asctime")
-    if not isinstance(raw, str):
-        return None
-    try:
-        stamp = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return stamp.astimezone().replace(tzinfo=None) if stamp.tzinfo else stamp
+def _config_argument(argv: list[str]) -> tuple[str | None, str]:
+    for i, arg in enumerate(argv):
+        if arg in CONFIG_FLAGS and i + 1 < len(argv):
+            return argv[i + 1], arg
+        if arg.startswith("--config="):
+            return arg.split("=", 1)[1], "--config"
+    return None, ""
 
 
 @dataclass(frozen=True)

@@ -42,21 +42,31 @@ class Route:
     api_base: str  # x-litellm-model-api-base, without a trailing slash ("" when absent)
     group: str  # x-litellm-model-group
     fallbacks: int | None  # x-litellm-attempted-fallbacks (absent: 0; not a number: None)
+    retries: int | None = 0  # x-litellm-attempted-retries (absent: 0; not a number: None)
+    deployment: str = ""  # x-litellm-model-name: the answering deployment's litellm model
 
     @classmethod
     def of(cls, exchange: Exchange) -> Route:
-        raw = (exchange.header("x-litellm-attempted-fallbacks") or "0").strip()
         return cls(
             api_base=(exchange.header("x-litellm-model-api-base") or "").rstrip("/"),
             group=exchange.header("x-litellm-model-group") or "",
-            fallbacks=int(raw) if raw.isdigit() else None,
+            fallbacks=_count(exchange.header("x-litellm-attempted-fallbacks")),
+            retries=_count(exchange.header("x-litellm-attempted-retries")),
+            deployment=exchange.header("x-litellm-model-name") or "",
         )
 
     def describe(self) -> str:
         return (
             f"x-litellm-model-api-base: {self.api_base or '(none)'}, x-litellm-model-group: "
-            f"{self.group or '(none)'}, x-litellm-attempted-fallbacks: {self.fallbacks}"
+            f"{self.group or '(none)'}, x-litellm-model-name: {self.deployment or '(none)'}, "
+            f"x-litellm-attempted-fallbacks: {self.fallbacks}, "
+            f"x-litellm-attempted-retries: {self.retries}"
         )
+
+
+def _count(raw: str | None) -> int | None:
+    text = (raw or "0").strip()
+    return int(text) if text.isdigit() else None
 
 
 def nonce() -> str:
@@ -83,6 +93,8 @@ class GatewayProbe:
         self.url = settings.gateway.url.rstrip("/")
         self.timeouts = settings.timeouts
         self._key = master_key
+        # Why the configured key could not be resolved (checks that need it raise this).
+        self.key_error: ProbeError | None = None
         # Models the gateway accepted but did not answer within the read timeout: a hung
         # provider behind a model costs one timeout per run, not one per check of it.
         self._no_answer: dict[str, ProbeError] = {}
@@ -98,6 +110,11 @@ class GatewayProbe:
         return self._send(
             "GET", "/health/liveliness", timeout=httpx.Timeout(wait + 2, connect=wait)
         )
+
+    def tagged(self, tag: str) -> Exchange:
+        """A liveliness call whose query string carries ``tag``: its access-log line proves
+        that a log being read is the one the gateway writes now (DEP-03)."""
+        return self._send("GET", f"/health/liveliness?gateproof={tag}")
 
     def liveliness(self) -> Exchange:
         return self._send("GET", "/health/liveliness")

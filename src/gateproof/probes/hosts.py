@@ -1,7 +1,7 @@
 """A host through testinfra (``local://`` by default, or any backend: ``ssh://``, ``docker://``).
 
 Only plain Linux interfaces are used (``/proc``, ``df``, ``bash``), so the same probe works on
-a host without systemd, ``ss`` or ``nc``: resources from ``/proc/stat``, ``/proc/loadavg``,
+a host without systemd, ``ss`` or ``nc``: resources from ``/proc/loadavg``,
 ``/proc/meminfo`` and ``df``; listening sockets from ``/proc/net/tcp{,6}``; the owner of a
 socket from ``/proc/PID/fd``; TCP reach with bash's ``/dev/tcp`` under ``timeout``.
 """
@@ -20,11 +20,20 @@ LISTEN = "0A"
 
 
 @dataclass(frozen=True)
+class CpuFigure:
+    """A sustained CPU busy figure and where it came from (for the evidence)."""
+
+    percent: float
+    source: str
+
+
+@dataclass(frozen=True)
 class Resources:
     cpu_percent: float
     memory_percent: float
     disk_percent: float
     detail: str
+    cpu_source: str = ""
 
 
 @dataclass(frozen=True)
@@ -83,21 +92,15 @@ def read(host: Any, path: str) -> str:
     return str(result.stdout)
 
 
-def resources(host: Any, sample_s: float = 0.5) -> Resources:
-    """CPU busy %, memory used % (MemAvailable), disk used % of / as df computes it.
+def resources(host: Any, cpu: CpuFigure | None = None) -> Resources:
+    """CPU busy % as a sustained figure, memory used % (MemAvailable), disk used % of / as df
+    computes it.
 
-    CPU counts as busy only when it is busy now (a ``sample_s`` sample of /proc/stat) AND has
-    been over the last minute (load average in % of cores): the smaller of the two is
-    reported, so neither a passing spike nor a burst that is over fails the check.
+    CPU is ``cpu`` when the caller measured it elsewhere (the node exporter's 5-minute average
+    through Prometheus), else the 5-minute load average per core: never a sub-second sample,
+    which the gate's own work (and a neighbour's burst) inflates to 100% on a small machine.
     """
-    out = run(host, f"head -1 /proc/stat; sleep {sample_s:g}; head -1 /proc/stat; "
-                    "cat /proc/loadavg; getconf _NPROCESSORS_ONLN").stdout.splitlines()  # fmt: skip
-    first, second = ([int(v) for v in line.split()[1:]] for line in out[:2])
-    delta = [b - a for a, b in zip(first, second, strict=False)]
-    idle = delta[3] + (delta[4] if len(delta) > 4 else 0)  # idle + iowait
-    sample = 100.0 * (1 - idle / sum(delta)) if sum(delta) else 0.0
-    load, cores = float(out[2].split()[0]), max(int(out[3].strip() or 1), 1)
-    cpu = min(sample, 100.0 * load / cores)
+    cpu = cpu or load_average_cpu(host)
     meminfo = {
         line.split(":")[0]: int(line.split()[1])
         for line in read(host, "/proc/meminfo").splitlines()
@@ -108,12 +111,19 @@ def resources(host: Any, sample_s: float = 0.5) -> Resources:
     used, avail = int(df[2]), int(df[3])
     disk = 100.0 * used / (used + avail) if used + avail else 0.0
     detail = (
-        f"cpu {cpu:.0f}% (now {sample:.0f}% over {sample_s:g} s; load average 1m {load:.2f} "
-        f"on {cores} cores = {100 * load / cores:.0f}%); memory {memory:.1f}% "
+        f"cpu {cpu.percent:.0f}% ({cpu.source}); memory {memory:.1f}% "
         f"(MemAvailable {meminfo['MemAvailable']} of {meminfo['MemTotal']} kB); "
         f"disk / {disk:.1f}% (used {used} kB, available {avail} kB, as df computes it)"
     )
-    return Resources(cpu, memory, disk, detail)
+    return Resources(cpu.percent, memory, disk, detail, cpu.source)
+
+
+def load_average_cpu(host: Any) -> CpuFigure:
+    """The 5-minute load average in % of the online cores (capped at 100)."""
+    out = run(host, "cat /proc/loadavg; getconf _NPROCESSORS_ONLN").stdout.splitlines()
+    load5, cores = float(out[0].split()[1]), max(int(out[1].strip() or 1), 1)
+    percent = min(100.0 * load5 / cores, 100.0)
+    return CpuFigure(percent, f"load average 5m {load5:.2f} on {cores} core(s), /proc/loadavg")
 
 
 def tcp_reach(host: Any, address: str, port: int, timeout_s: float) -> Reach:
@@ -184,6 +194,12 @@ def command_line(host: Any, pid: int) -> str:
     return read(host, f"/proc/{pid}/cmdline").replace("\0", " ").strip()
 
 
+def command_argv(host: Any, pid: int) -> list[str]:
+    """The argument vector of ``pid`` (empty when the process is gone or hidden)."""
+    result = run(host, f"tr '\\0' '\\n' < /proc/{int(pid)}/cmdline")
+    return [a for a in str(result.stdout).splitlines() if a] if result.rc == 0 else []
+
+
 def has_systemd(host: Any) -> bool:
     """systemd is the init system (not merely installed): /run/systemd/system exists."""
     return bool(run(host, "test -d /run/systemd/system").rc == 0)
@@ -194,3 +210,33 @@ def systemd_service(host: Any, name: str) -> dict[str, str]:
     props = "-p ActiveState -p SubState -p MainPID -p LoadState"
     out = run(host, f"systemctl show {props} {shlex.quote(name)}").stdout
     return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+
+
+def process_environ(host: Any, pid: int) -> dict[str, str] | None:
+    """The environment ``pid`` was started with (/proc/PID/environ); None when it cannot be
+    read (another user's process without root, or the process is gone)."""
+    result = run(host, f"tr '\\0' '\\n' < /proc/{int(pid)}/environ")
+    if result.rc != 0:
+        return None
+    return dict(line.split("=", 1) for line in str(result.stdout).splitlines() if "=" in line)
+
+
+def process_cwd(host: Any, pid: int) -> str | None:
+    """The working directory of ``pid`` (where its relative paths resolve)."""
+    result = run(host, f"readlink /proc/{int(pid)}/cwd")
+    return str(result.stdout).strip() or None if result.rc == 0 else None
+
+
+def resolved_path(host: Any, path: str, cwd: str | None = None) -> str:
+    """``path`` with symlinks and ``..`` resolved on the host (relative to ``cwd``)."""
+    command = f"readlink -m {shlex.quote(path)}"
+    if cwd and not path.startswith("/"):
+        command = f"cd {shlex.quote(cwd)} && {command}"
+    result = run(host, command)
+    return str(result.stdout).strip() if result.rc == 0 and result.stdout.strip() else path
+
+
+def port_owners(host: Any, port: int) -> tuple[list[Listener], list[int]]:
+    """The sockets listening on ``port`` and the pids that hold them."""
+    listening = listeners(host, port)
+    return listening, socket_owners(host, [s.inode for s in listening])

@@ -33,6 +33,12 @@ class NoAnswerError(ProbeError):
     """The target accepted the connection but did not answer within the read timeout."""
 
 
+class BadBodyError(ProbeError):
+    """The target answered, but not in the format asked for (HTML instead of JSON, a stream
+    that is not SSE). Where that format is part of the item, the test turns it into a failure
+    of the item (``Check.body``); elsewhere it stays "could not check"."""
+
+
 @dataclass(frozen=True)
 class Exchange:
     """A request and its answer. ``curl`` repeats the request with secrets masked."""
@@ -57,9 +63,9 @@ class Exchange:
     def summary(self) -> str:
         return f"{self.method} {self.url} -> {self.status} in {self.elapsed_ms:.0f} ms"
 
-    def error(self, message: str) -> ProbeError:
-        """A "could not check" about this answer, naming URL, setting and the reproducer."""
-        return ProbeError(
+    def error(self, message: str) -> BadBodyError:
+        """A body in the wrong format, naming URL, setting and the reproducer."""
+        return BadBodyError(
             message,
             target=self.url,
             setting=self.setting,

@@ -135,3 +135,13 @@ class PrometheusProbe:
         __tracebackhide__ = True
         raw: Any = self._call("the targets list", "", self.client.get_targets)
         return dict(raw)
+
+
+# PRE-INF-04: busy % of each node exporter's host over 5 minutes, a sustained figure that one
+# burst of the gate's own work barely moves. Idle over all modes, not 1 - rate(idle): the
+# per-CPU counters need not add up to one second per second (measured here once, right after
+# the exporter started: 0.1 s/s, which made 1 - rate(idle) read 98% on a 66% busy host).
+NODE_CPU_5M = (
+    '100 * (1 - sum by (instance) (rate(node_cpu_seconds_total{mode="idle"}[5m]))'
+    " / sum by (instance) (rate(node_cpu_seconds_total[5m])))"
+)

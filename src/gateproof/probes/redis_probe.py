@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from gateproof.errors import ProbeError, UnreachableError
+from gateproof.probes.http import NoAnswerError
 
 if TYPE_CHECKING:
     import redis
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from gateproof.settings import Settings
 
 SETTING = "redis.host / redis.port"
+WAIT_SETTING = "redis.timeout_s"
 
 
 @dataclass(frozen=True)
@@ -27,8 +29,7 @@ class UnauthenticatedPing:
     reply: str
 
     def redis_cli(self) -> str:
-        host, _, port = self.target.rpartition(":")
-        return f"redis-cli -h {host} -p {port} PING"
+        return redis_cli(self.target, "PING", password=False)
 
 
 @dataclass(frozen=True)
@@ -50,22 +51,100 @@ def _target(settings: Settings) -> str:
     return f"{settings.redis.host}:{settings.redis.port}"
 
 
-def unauthenticated_ping(settings: Settings) -> UnauthenticatedPing:
-    """PING over a fresh connection that sends no credentials."""
+def redis_cli(target: str, command: str, *, password: bool = True) -> str:
+    """The redis-cli line that repeats ``command``; the password is asked for, never shown."""
+    host, _, port = target.rpartition(":")
+    return f"redis-cli -h {host} -p {port}{' --askpass' if password else ''} {command}"
+
+
+def _client(settings: Settings, password: str | None, **extra: Any) -> redis.Redis:
+    """A client that never retries and waits at most its own timeout per operation."""
     import redis as redis_lib
     from redis.backoff import NoBackoff
     from redis.retry import Retry
 
     assert settings.redis is not None
-    target = _target(settings)
-    client = redis_lib.Redis(
+    return redis_lib.Redis(
         host=settings.redis.host,
         port=settings.redis.port,
+        db=settings.redis.db,
+        password=password,
         socket_connect_timeout=settings.timeouts.connect_s,
-        socket_timeout=settings.timeouts.read_s,
+        socket_timeout=settings.redis.timeout_s,
         retry=Retry(NoBackoff(), 0),
-        protocol=2,  # RESP2: no HELLO, so the server answers the PING itself
+        **extra,
     )
+
+
+def transport_error(
+    exc: Exception,
+    settings: Settings,
+    doing: str,
+    *,
+    password: bool | None = None,
+    command: str = "PING",
+) -> ProbeError:
+    """A connect failure (refused, or no handshake within timeouts.connect_s) or a hang (the
+    connection is up, the answer never came within redis.timeout_s), each with its reproducer."""
+    import redis as redis_lib
+
+    assert settings.redis is not None
+    target = _target(settings)
+    if password is None:  # the reproducer asks for a password only where one is configured
+        password = settings.redis.password is not None
+    reproduce = redis_cli(target, command, password=password)
+    text = str(exc)
+    if isinstance(exc, redis_lib.TimeoutError) and "connecting" not in text.lower():
+        wait = settings.redis.timeout_s
+        return NoAnswerError(
+            f"Redis at {target} accepted the connection but did not answer {doing} within "
+            f"{wait:g} s (waited {wait:g} s): it is up but not answering (stopped, hung or "
+            "overloaded)",
+            target=target,
+            setting=WAIT_SETTING,
+            hint="look at the redis-server process on that host (state T = stopped, D = "
+            f"blocked on disk) and its log. Reproduce with:\n    {reproduce}",
+        )
+    wait = settings.timeouts.connect_s
+    return UnreachableError(
+        f"could not connect to Redis within {wait:g} s ({target}): {text}",
+        target=target,
+        setting=SETTING,
+        hint=f"start redis-server, or fix the setting. Reproduce with:\n    {reproduce}",
+    )
+
+
+def connect(settings: Settings, password: str | None) -> redis.Redis:
+    """An authenticated client that answered PING (the ``redis_client`` fixture's client)."""
+    import redis as redis_lib
+
+    assert settings.redis is not None
+    client = _client(settings, password)
+    target = _target(settings)
+    try:
+        client.ping()
+    except redis_lib.AuthenticationError as exc:
+        client.close()
+        raise ProbeError(
+            f"Redis refused the configured password: {exc}",
+            target=target,
+            setting=f"redis.password ({settings.redis.password})",
+            hint="check the value behind that reference (environment or secrets_file). "
+            f"Reproduce with:\n    {redis_cli(target, 'PING')}",  # a password is configured
+        ) from None
+    except (redis_lib.ConnectionError, redis_lib.TimeoutError) as exc:
+        client.close()
+        raise transport_error(exc, settings, "AUTH and PING") from None
+    return client
+
+
+def unauthenticated_ping(settings: Settings) -> UnauthenticatedPing:
+    """PING over a fresh connection that sends no credentials."""
+    import redis as redis_lib
+
+    target = _target(settings)
+    # RESP2: no HELLO, so the server answers the PING itself
+    client = _client(settings, None, protocol=2)
     try:
         reply = client.ping()
         return UnauthenticatedPing(target, refused=False, reply="PONG" if reply else repr(reply))
@@ -76,12 +155,7 @@ def unauthenticated_ping(settings: Settings) -> UnauthenticatedPing:
             return UnauthenticatedPing(target, refused=True, reply=str(exc))
         raise ProbeError(f"Redis answered PING with an error: {exc}", target=target) from None
     except (redis_lib.ConnectionError, redis_lib.TimeoutError) as exc:
-        raise UnreachableError(
-            f"could not connect to Redis: {exc}",
-            target=target,
-            setting=SETTING,
-            hint="start redis-server, or fix the setting",
-        ) from None
+        raise transport_error(exc, settings, "PING without a password", password=False) from None
     finally:
         client.close()
 
@@ -94,6 +168,8 @@ def status(client: redis.Redis, settings: Settings) -> RedisStatus:
     try:
         pong = bool(client.ping())
         stats: dict[str, Any] = dict(client.info("stats"))
+    except (redis_lib.ConnectionError, redis_lib.TimeoutError) as exc:
+        raise transport_error(exc, settings, "PING and INFO stats", command="INFO stats") from None
     except redis_lib.RedisError as exc:
         raise ProbeError(f"Redis PING/INFO failed: {exc}", target=target, setting=SETTING) from None
     return RedisStatus(target, pong, stats)
@@ -108,6 +184,8 @@ def lookup(client: redis.Redis, settings: Settings, keys: list[str]) -> KeyLooku
             if client.exists(key):
                 ttl = client.ttl(key)
                 return KeyLookup(key, True, int(ttl) if isinstance(ttl, int) else None)
+    except (redis_lib.ConnectionError, redis_lib.TimeoutError) as exc:
+        raise transport_error(exc, settings, "EXISTS", command=f"EXISTS {keys[0]}") from None
     except redis_lib.RedisError as exc:
         raise ProbeError(
             f"Redis EXISTS failed: {exc}", target=_target(settings), setting=SETTING

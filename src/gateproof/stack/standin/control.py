@@ -20,6 +20,8 @@ class FaultsDict(TypedDict):
     error_rate: float
     status_429: bool
     malformed: bool
+    html: bool
+    retry_needed: bool
 
 
 class CountersDict(TypedDict):
@@ -69,6 +71,8 @@ class StandinControl:
         error_rate: float | None = None,
         status_429: bool | None = None,
         malformed: bool | None = None,
+        html: bool | None = None,
+        retry_needed: bool | None = None,
     ) -> FaultsDict:
         """Change the named faults only; returns every fault as it now stands."""
         given = {
@@ -78,6 +82,8 @@ class StandinControl:
             "error_rate": error_rate,
             "status_429": status_429,
             "malformed": malformed,
+            "html": html,
+            "retry_needed": retry_needed,
         }
         update = {name: value for name, value in given.items() if value is not None}
         return cast(FaultsDict, self._call("PUT", "/faults", update))

@@ -8,16 +8,30 @@ Faults, applied to every request on the provider port, in this order:
     error_rate  this share of requests (0..1) is answered 500, deterministically: request n
                 fails when floor(n * rate) > floor((n - 1) * rate), so 0.25 fails every 4th
     malformed   200 with a truncated JSON body
+    html        200 with an HTML page (a web server, not a model API, on the provider port)
+    retry_needed  the first time a POST body is seen it is answered 500, the same body sent
+                again is served: a provider that works only because the gateway retries
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections import Counter
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-FAULT_NAMES = ("refuse", "hang", "latency_ms", "error_rate", "status_429", "malformed")
+FAULT_NAMES = (
+    "refuse",
+    "hang",
+    "latency_ms",
+    "error_rate",
+    "status_429",
+    "malformed",
+    "html",
+    "retry_needed",
+)
+SWITCHES = ("refuse", "hang", "status_429", "malformed", "html", "retry_needed")
 MAX_LATENCY_MS = 600_000
 
 
@@ -29,6 +43,8 @@ class Faults:
     error_rate: float = 0.0
     status_429: bool = False
     malformed: bool = False
+    html: bool = False
+    retry_needed: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -38,7 +54,7 @@ class Faults:
 
 
 def _check_value(name: str, value: object) -> bool | int | float:
-    if name in ("refuse", "hang", "status_429", "malformed"):
+    if name in SWITCHES:
         if not isinstance(value, bool):
             raise ValueError(f"{name} must be true or false, got {value!r}")
         return value
@@ -78,11 +94,22 @@ class FaultState:
         self.models: Counter[str] = Counter()
         self.faults_served: Counter[str] = Counter()
         self._error_rate_seen = 0
+        self._bodies_seen: set[str] = set()
 
     def set_faults(self, faults: Faults) -> None:
         if faults.error_rate != self.faults.error_rate:
             self._error_rate_seen = 0  # a new rate starts its own sequence
+        if faults.retry_needed != self.faults.retry_needed:
+            self._bodies_seen.clear()  # every request fails once again from now on
         self.faults = faults
+
+    def first_attempt(self, body: bytes) -> bool:
+        """Whether ``body`` arrives for the first time (retry_needed fails it then)."""
+        digest = hashlib.sha256(body).hexdigest()
+        if digest in self._bodies_seen:
+            return False
+        self._bodies_seen.add(digest)
+        return True
 
     def count_request(self, path: str) -> None:
         self.total += 1

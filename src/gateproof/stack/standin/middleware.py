@@ -14,6 +14,31 @@ from gateproof.stack.standin.faults import FaultState
 MAX_HANG_S = 600.0  # a hang is long, but nothing waits forever
 PROVIDER_HEADER = b"x-standin-provider"
 MODEL_SCOPE_KEY = "standin.model"  # the provider apps note the model served, for the log line
+HTML_PAGE = b"<!DOCTYPE html><html><head><title>Welcome</title></head><body><h1>It works!</h1>"
+HTML_PAGE += b"<p>Default page of a web server.</p></body></html>"
+
+
+async def _buffered(receive: Receive) -> tuple[bytes, Receive]:
+    """Read the whole request body; a ``receive`` that hands it to the app once more."""
+    chunks: list[bytes] = []
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        more = bool(message.get("more_body"))
+    body = b"".join(chunks)
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return body, replay
 
 
 class HangGate:
@@ -86,6 +111,13 @@ class FaultMiddleware:
             await send(message)
 
         answered, fault = await self._faulted(send_tagged)
+        if not answered and self.state.faults.retry_needed and scope["method"] == "POST":
+            body, receive = await _buffered(receive)
+            if self.state.first_attempt(body):
+                self.state.count_fault("retry_needed")
+                error = self.bodies.error(500, "first attempt fails (injected: retry_needed)")
+                await self._answer(send_tagged, 500, error)
+                answered, fault = True, "retry_needed"
         if not answered:
             await self.app(scope, receive, send_tagged)
         self.state.count_status(status)
@@ -125,14 +157,22 @@ class FaultMiddleware:
             self.state.count_fault("malformed")
             await self._answer(send, 200, self.bodies.malformed)
             return True, "malformed"
+        if faults.html:
+            self.state.count_fault("html")
+            await self._answer(send, 200, HTML_PAGE, content_type=b"text/html; charset=utf-8")
+            return True, "html"
         return False, applied
 
     @staticmethod
     async def _answer(
-        send: Send, status: int, body: bytes, extra: list[tuple[bytes, bytes]] | None = None
+        send: Send,
+        status: int,
+        body: bytes,
+        extra: list[tuple[bytes, bytes]] | None = None,
+        content_type: bytes = b"application/json",
     ) -> None:
         headers = [
-            (b"content-type", b"application/json"),
+            (b"content-type", content_type),
             (b"content-length", str(len(body)).encode()),
             *(extra or []),
         ]
