@@ -218,9 +218,6 @@ def cmd_rollback(args: argparse.Namespace) -> int:
         if args.record and isinstance(exc, RollbackError):
             _record_rollback(args, settings, previous, error=str(exc))
         return _fail(exc)
-    if args.record:
-        written = _record_rollback(args, settings, previous, error=None, deployed=result.deployed)
-        print(f"rollback recorded in {written} (verify with `pytest -m smoke`)")
     print(f"restored {result.path} to version {result.version}")
     if result.before_rollback:
         print(f"  the replaced file is kept as version {result.before_rollback}")
@@ -233,6 +230,9 @@ def cmd_rollback(args: argparse.Namespace) -> int:
                 else ""
             )
         )
+    if args.record:
+        written = _record_rollback(args, settings, previous, error=None, deployed=result.deployed)
+        print(f"  rollback recorded in {written}; verify it with `pytest -m smoke`")
     return 0
 
 
