@@ -41,6 +41,9 @@ def restart(run: RunDir) -> None:
     assert main(["stack", "restart", "--run-dir", str(run.root)]) == 0
 
 
+UP_SAID: list[str] = []  # what `up` printed while starting the stack
+
+
 @pytest.fixture
 def own_stack(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[RunDir]:
     worker = os.environ.get("PYTEST_XDIST_WORKER")
@@ -49,7 +52,8 @@ def own_stack(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[RunDir
     run = tmp_path / "stack"
     monitoring = config.resolve().parent / "monitoring"
     try:
-        launcher.up(run, config, base, monitoring, say=lambda _: None)
+        UP_SAID.clear()
+        launcher.up(run, config, base, monitoring, say=UP_SAID.append)
         yield RunDir.at(run)
     finally:
         launcher.down(run, say=lambda _: None)
@@ -90,6 +94,9 @@ def test_rollback_restores_a_broken_deployment_and_the_release_shows_it(
     assert run.deployed_config.read_bytes() == good_config
     state = launcher.StackState.load(run)
     assert state is not None
+    # the start of the stack showed what it waited for (the gateway alone takes 10 s or more)
+    assert any(line.startswith("  waiting for the stack to be ready: ") for line in UP_SAID)
+    assert any(line.startswith("  litellm") and "ready after" in line for line in UP_SAID)
 
     # 1. a broken config is generated and deployed; the gateway restarts on it
     victim = break_one_provider(providers, state.providers)

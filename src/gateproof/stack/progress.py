@@ -17,13 +17,13 @@ class Waiter:
         what: str,
         deadline_s: float | None,
         say: Callable[[str], None],
-        first_s: float = FIRST_NOTE_S,
-        every_s: float = EVERY_S,
+        first_s: float | None = None,
+        every_s: float | None = None,
     ) -> None:
         self.what, self.deadline_s, self.say = what, deadline_s, say
         self.began = time.monotonic()
-        self.next_note = self.began + first_s
-        self.every_s = every_s
+        self.next_note = self.began + (FIRST_NOTE_S if first_s is None else first_s)
+        self.every_s = EVERY_S if every_s is None else every_s
 
     def elapsed(self) -> float:
         return time.monotonic() - self.began
