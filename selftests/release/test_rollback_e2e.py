@@ -156,6 +156,8 @@ def check_release(
     assert f"smoke after it: {release / '3-smoke'}" in out
     html = (release / "report.html").read_text(encoding="utf-8")
     assert "Rollbacks" in html and str(release / "3-smoke") in html
+    # the superseded RED smoke is shown with why it was RED
+    assert "RED: 1 item(s) failed or could not be checked: SMK-03" in html
     secrets = (run.secrets).read_text(encoding="utf-8").splitlines()
     for value in (line.partition("=")[2] for line in secrets if "=" in line):
         for written in ("record.json", "checklist.md", "report.html"):

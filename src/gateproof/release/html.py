@@ -92,7 +92,8 @@ def _phases(data: dict[str, Any]) -> str:
         (
             ", ".join(r["phases"]),
             f"{r['started']} to {r['finished']}",
-            VERDICT_TEXT.get(r["verdict"], r["verdict"]),
+            VERDICT_TEXT.get(r["verdict"], r["verdict"])
+            + ("" if r["verdict"] == "GREEN" else f": {r['verdict_reason']}"),
             r["config_version"],
             "decides" if r["decides"] else "superseded by a later run",
             r["path"],
