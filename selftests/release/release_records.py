@@ -30,6 +30,7 @@ def phase_record(
     identity: dict[str, str] | None = None,
     verdict: str = "GREEN",
     signoff: tuple[str | None, str | None] = (None, None),
+    waivers: list[dict[str, str]] | None = None,
 ) -> Path:
     """Write DIR/record.json; ``deployed``: minutes after T0 the deployed file was written."""
     outcomes = outcomes or {}
@@ -73,7 +74,7 @@ def phase_record(
         "phase_counts": {p: {"passed": 3} for p in phases},
         "deployment": deployment,
         "signoff": {"deployer": signoff[0], "verifier": signoff[1]},
-        "waivers": [],
+        "waivers": waivers or [],
         "problems": [],
         "outputs": {"record": str(directory), "html": None, "junit": None},
         "items": items,

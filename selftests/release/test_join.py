@@ -196,3 +196,28 @@ def test_a_refused_rollback_fails_rbk01(tmp_path: Path) -> None:
     assert record["verdict"] == "RED"
     assert record["items"]["RBK-01"]["outcome"] == "failed"
     assert "failed: unknown version" in record["items"]["RBK-01"]["reason"]
+
+
+def test_a_waiver_expired_by_the_day_of_the_release_makes_it_red(tmp_path: Path) -> None:
+    all_green(tmp_path)
+    waiver = {"id": "SMK-06", "reason": "mock fallbacks", "approver": "j.doe",
+              "expires": "2026-11-01", "where": "config/waivers.yaml:2"}  # fmt: skip
+    outcomes = {"SMK-06": ("waived", "waived: mock fallbacks")}
+    phase_record(tmp_path / "2-smoke", ("smoke",), start=6, outcomes=outcomes, waivers=[waiver])
+    assert run_release(str(tmp_path), *SIGNED) == 1
+    record = read(tmp_path)
+    assert record["verdict"] == "RED"
+    assert "waiver SMK-06 (approved by j.doe) expired on 2026-11-01" in record["verdict_reason"]
+
+
+def test_one_record_directory_needs_out(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    smoke = phase_record(tmp_path / "2-smoke", ("smoke",), start=6)
+    assert run_release(str(smoke)) == 2
+    assert "give --out DIR" in capsys.readouterr().err
+    phase_record(tmp_path / "1-predeploy", ("predeploy",), start=0)
+    out = tmp_path / "release"
+    code = run_release("--out", str(out), str(tmp_path / "1-predeploy"), str(smoke), *SIGNED)
+    assert code == 1  # postdeploy and monitoring not joined
+    assert [Path(r["path"]).name for r in read(out)["release"]["records"]] == [
+        "1-predeploy", "2-smoke",
+    ]  # fmt: skip

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from gateproof.record import PASSING_VERDICTS
-from gateproof.release.sources import PHASE_FILE, ReleaseError
+from gateproof.release.sources import ReleaseError, is_release_dir
 from gateproof.verdict_text import not_run_lines, verdict_line
 
 
@@ -49,13 +49,8 @@ def _out(args: argparse.Namespace) -> Path:
     if args.out is not None:
         return Path(args.out)
     only = args.paths[0] if len(args.paths) == 1 else None
-    if only is not None and only.is_dir() and not (only / PHASE_FILE).is_file():
-        return Path(only)
-    if (
-        only is not None
-        and (only / PHASE_FILE).is_file()
-        and "release" in (only / PHASE_FILE).read_text(encoding="utf-8", errors="replace")
-    ):
+    # the one directory given holds the records in subdirectories (and a previous release)
+    if only is not None and only.is_dir() and is_release_dir(only, None):
         return Path(only)
     raise ReleaseError("give --out DIR: where the release record goes")
 

@@ -99,7 +99,11 @@ def _problems(phases: list[str], deciding: dict[str, PhaseRecord], today: dt.dat
     for record in records:
         problems += [f"{record.label()}: {p}" for p in record.data.get("problems", [])]
         for waiver in record.data.get("waivers", []):
-            expires = dt.date.fromisoformat(str(waiver["expires"])[:10])
+            try:
+                expires = dt.date.fromisoformat(str(waiver.get("expires"))[:10])
+            except ValueError:
+                problems.append(f"{record.label()}: waiver {waiver.get('id')} has no valid expiry")
+                continue
             if expires < today:
                 problems.append(
                     f"waiver {waiver['id']} (approved by {waiver['approver']}) expired on "

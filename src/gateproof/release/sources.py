@@ -131,7 +131,7 @@ def _files(given: Path, skip: Path | None) -> list[Path]:
     if not given.is_dir():
         raise ReleaseError(f"{given}: no such record directory")
     own = [given / name for name in (PHASE_FILE, ROLLBACK_FILE) if (given / name).is_file()]
-    if own and not _is_release_dir(given, skip):
+    if own and not is_release_dir(given, skip):
         return own
     found: list[Path] = []
     for sub in sorted(p for p in given.iterdir() if p.is_dir()):
@@ -139,11 +139,14 @@ def _files(given: Path, skip: Path | None) -> list[Path]:
     return found
 
 
-def _is_release_dir(directory: Path, skip: Path | None) -> bool:
+def is_release_dir(directory: Path, skip: Path | None) -> bool:
+    """A directory of records (no record of its own, or a previous release's record)."""
     if skip is not None and directory.resolve() == skip.resolve():
         return True
+    if (directory / ROLLBACK_FILE).is_file():
+        return False
     record = directory / PHASE_FILE
-    return record.is_file() and "release" in _read(record)
+    return not record.is_file() or "release" in _read(record)
 
 
 def _read(file: Path) -> dict[str, Any]:

@@ -71,6 +71,11 @@ def restart_gateway(run_dir: Path, say: Say = print) -> float:
         process.terminate({old.pid: old.start_time}, STOP_DEADLINE_S)
     waiter = Waiter(f"port {part.port} to be free", 10.0, say)
     while process.port_in_use(part.port):
+        if waiter.expired():
+            raise RestartError(
+                f"port {part.port} is still bound after the gateway stopped; "
+                f"`gateproof stack status --run-dir {run.root}` shows what holds it"
+            )
         waiter.tick(f"port {part.port} still bound")
         time.sleep(0.1)
     say(f"starting the gateway on {run.deployed_config}")
