@@ -82,6 +82,11 @@ def register(subparsers: Any) -> None:
         help="also restore this deployed copy (default: gateway.deployed_config)",
     )
     rbk.add_argument("--keep", type=int, default=history.DEFAULT_KEEP, metavar="N")
+    rbk.add_argument(
+        "--record",
+        metavar="DIR",
+        help="write DIR/rollback.json, the evidence the release record decides RBK-01 from",
+    )
     rbk.set_defaults(func=cmd_rollback)
 
 
@@ -199,12 +204,20 @@ def _deployed(settings: Any) -> Path | None:
 
 
 def cmd_rollback(args: argparse.Namespace) -> int:
+    settings: Any = None
+    previous = None
     try:
         settings = _settings(args)
         config_dir = _config_dir(args, settings)
         deploy = Path(args.deploy_path) if args.deploy_path else _deployed(settings)
+        if args.record:
+            from gateproof.release.rollback_record import current_version
+
+            previous = current_version(config_dir)
         result = rollback(config_dir, args.version, deploy_path=deploy, keep=max(args.keep, 1))
     except Exception as exc:
+        if args.record and isinstance(exc, RollbackError):
+            _record_rollback(args, settings, previous, error=str(exc))
         return _fail(exc)
     print(f"restored {result.path} to version {result.version}")
     if result.before_rollback:
@@ -218,4 +231,28 @@ def cmd_rollback(args: argparse.Namespace) -> int:
                 else ""
             )
         )
+    if args.record:
+        written = _record_rollback(args, settings, previous, error=None, deployed=result.deployed)
+        print(f"  rollback recorded in {written}; verify it with `pytest -m smoke`")
     return 0
+
+
+def _record_rollback(
+    args: argparse.Namespace,
+    settings: Any,
+    previous: str | None,
+    error: str | None,
+    deployed: Path | None = None,
+) -> Path:
+    from gateproof.release.rollback_record import write_rollback_record
+
+    config_dir = _config_dir(args, settings)
+    return write_rollback_record(
+        Path(args.record),
+        requested=args.version,
+        previous=previous,
+        generated=config_dir / "litellm-unified.yaml",
+        deployed=deployed,
+        settings=settings,
+        error=error,
+    )

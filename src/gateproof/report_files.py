@@ -4,6 +4,8 @@ one dict, so they cannot disagree."""
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import os
 import re
 from pathlib import Path
@@ -35,7 +37,29 @@ def deployment_info(settings: Settings) -> dict[str, Any]:
         "config_version": _config_version(settings.config_dir / "litellm-unified.yaml"),
         "git_revision": short_revision(settings.config_dir),
     }
+    # What the release join matches records on (docs/release.md): the generated file's bytes,
+    # and the deployed copy with the time it was put there (the deploy a smoke run follows).
+    info["generated_sha256"] = _sha256(settings.config_dir / "litellm-unified.yaml")
+    deployed = settings.gateway.deployed_config if settings.gateway else None
+    info["deployed_config"] = str(deployed) if deployed else None
+    info["deployed_sha256"] = _sha256(deployed) if deployed else None
+    info["deployed_at"] = _mtime(deployed) if deployed else None
     return info
+
+
+def _sha256(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _mtime(path: Path) -> str | None:
+    try:
+        stamp = path.stat().st_mtime
+    except OSError:
+        return None
+    return dt.datetime.fromtimestamp(stamp).astimezone().isoformat(timespec="seconds")
 
 
 def _config_version(generated: Path) -> str | None:

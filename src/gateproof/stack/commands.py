@@ -3,6 +3,7 @@
     gateproof stack up --run-dir DIR [--base-port N] [--config-dir DIR] [--monitoring-dir DIR]
     gateproof stack status --run-dir DIR
     gateproof stack down --run-dir DIR
+    gateproof stack restart --run-dir DIR   (the gateway only, on RUN/deployed/)
     gateproof stack fault --run-dir DIR --provider NAME [refuse|hang|429|malformed|clear|show]
                           [--latency-ms N] [--error-rate R]
     gateproof demo [--run-dir DIR] [--report-dir DIR]
@@ -60,6 +61,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     down = sub.add_parser("down", help="stop every process the stack started")
     _run_dir(down)
     down.set_defaults(func=cmd_down)
+
+    restart = sub.add_parser(
+        "restart", help="restart the gateway on the deployed config (after a deploy or rollback)"
+    )
+    _run_dir(restart)
+    restart.set_defaults(func=cmd_restart)
 
     fault = sub.add_parser("fault", help="switch a stand-in provider's faults")
     _run_dir(fault)
@@ -147,6 +154,21 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_down(args: argparse.Namespace) -> int:
     return launcher.down(args.run_dir)
+
+
+def cmd_restart(args: argparse.Namespace) -> int:
+    from gateproof.stack.restart import RestartError, restart_gateway
+
+    try:
+        with process.interrupt_on_stop_signals():
+            restart_gateway(args.run_dir)
+    except RestartError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted: the gateway may be down; `stack status` shows it", file=sys.stderr)
+        return 130
+    return 0
 
 
 def cmd_fault(args: argparse.Namespace) -> int:

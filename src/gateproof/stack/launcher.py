@@ -7,7 +7,7 @@ from __future__ import annotations
 import shlex
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from pathlib import Path
 from subprocess import Popen
@@ -29,6 +29,7 @@ from gateproof.stack.layout import (
     provider_port,
 )
 from gateproof.stack.litellm_env import ensure_venv, venv_dir
+from gateproof.stack.progress import Waiter
 from gateproof.stack.runconfig import (
     copy_sources,
     new_secrets,
@@ -177,8 +178,10 @@ def _start_all(
     waiting: dict[str, tuple[comp.Component, Popen[bytes], float]] = {}
     ready: set[str] = set()
     by_name: dict[str, Started] = {}
+    waiter = Waiter("the stack to be ready", None, say)
     try:
         while pending or waiting:
+            details: dict[str, str] = {}
             for part in [p for p in pending if all(n in ready for n in p.needs)]:
                 pending.remove(part)
                 popen = process.spawn(part.argv, part.env, run.log(part.name), run.root)
@@ -188,19 +191,29 @@ def _start_all(
                 state.save(run)  # recorded at once: `down` can stop it even if we die now
             for name, (part, popen, since) in list(waiting.items()):
                 _check_one(run, part, popen, since, mask)
-                ok, _ = part.ready()
+                ok, detail = part.ready()
+                details[name] = (
+                    f"{time.monotonic() - since:.0f} s of {part.deadline_s:.0f} s: {detail}"
+                )
                 if ok:
                     ready.add(name)
                     del waiting[name]
                     by_name[name].ready_s = round(time.monotonic() - t0, 2)
                     say(f"  {name:<22} ready after {by_name[name].ready_s:5.1f} s")
             if waiting or pending:
+                waiter.tick(_progress(len(ready), len(parts), waiting, details))
                 time.sleep(POLL_S)
     except BaseException:
         state.status = "failed"
         process.terminate({c.pid: c.start_time for c in state.components}, STOP_DEADLINE_S)
         state.save(run)
         raise
+
+
+def _progress(ready: int, total: int, waiting: Iterable[str], details: dict[str, str]) -> str:
+    """'9 of 11 ready; litellm: 12 s of 90 s: <why not yet>' for the slowest few."""
+    shown = [f"{name}: {details[name]}" for name in list(waiting)[:3] if name in details]
+    return f"{ready} of {total} ready; " + "; ".join(shown)
 
 
 def _check_one(

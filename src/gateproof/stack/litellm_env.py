@@ -13,8 +13,13 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import IO
+
+from gateproof.stack.progress import Waiter
 
 LITELLM_VERSION = "1.108.7"
 # Pinned: unpinned, pip backtracks through many releases. prometheus_client is needed for the
@@ -52,7 +57,7 @@ def ensure_venv(env: Mapping[str, str] | None = None, say: Callable[[str], None]
     venv = venv_dir(env)
     venv.parent.mkdir(parents=True, exist_ok=True)
     with open(venv.parent / f".litellm-{LITELLM_VERSION}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # a second launcher waits for the first install
+        _lock(lock, say)  # a second launcher waits for the first install
         if (venv / MARKER).is_file() and litellm_bin(venv).is_file():
             return venv
         if litellm_bin(venv).is_file() and _works(venv):
@@ -60,6 +65,23 @@ def ensure_venv(env: Mapping[str, str] | None = None, say: Callable[[str], None]
             return venv
         _build(venv, say)
         return venv
+
+
+def _lock(lock: IO[str], say: Callable[[str], None]) -> None:
+    """Take the build lock; while another process builds, say so and how long it has been."""
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return
+    except BlockingIOError:
+        say(f"another process is building the LiteLLM venv ({lock.name}); waiting for it")
+    waiter = Waiter("the other LiteLLM venv build", None, say)
+    while True:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            waiter.tick()
+            time.sleep(0.5)
 
 
 def _works(venv: Path) -> bool:
@@ -99,19 +121,36 @@ def _build(venv: Path, say: Callable[[str], None]) -> None:
             *REQUIREMENTS,
         ],
     ]
-    for argv in steps:
-        try:
-            done = subprocess.run(
-                argv, capture_output=True, check=False, text=True, timeout=INSTALL_TIMEOUT_S
-            )
-        except subprocess.TimeoutExpired as exc:
-            raise VenvError(f"{argv[0]} timed out after {INSTALL_TIMEOUT_S:.0f} s") from exc
-        if done.returncode != 0:
-            tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])
-            raise VenvError(f"building the LiteLLM venv failed ({' '.join(argv[:3])}):\n{tail}")
+    labels = ["python -m venv", f"pip install {' '.join(REQUIREMENTS)}"]
+    for number, (argv, label) in enumerate(zip(steps, labels, strict=True), start=1):
+        say(f"  step {number} of {len(steps)}: {label}")
+        _run_step(argv, f"step {number} of {len(steps)} ({label.split(' ')[0]})", say)
+    say("  checking that litellm imports")
     if not _works(venv):
         raise VenvError(f"LiteLLM venv {venv} was built but `import litellm` does not work")
     (venv / MARKER).write_text(LITELLM_VERSION + "\n")
+
+
+def _run_step(argv: list[str], label: str, say: Callable[[str], None]) -> None:
+    """Run one build step, saying every few seconds how long it has run (pip is quiet)."""
+    waiter = Waiter(label, INSTALL_TIMEOUT_S, say)
+    with tempfile.TemporaryFile() as output:
+        child = subprocess.Popen(argv, stdout=output, stderr=subprocess.STDOUT)
+        try:
+            while child.poll() is None:
+                if waiter.expired():
+                    raise VenvError(f"{argv[0]} timed out after {INSTALL_TIMEOUT_S:.0f} s")
+                waiter.tick()
+                time.sleep(0.5)
+        finally:
+            if child.poll() is None:
+                child.kill()
+                child.wait()
+        if child.returncode != 0:
+            output.seek(0)
+            text = output.read().decode("utf-8", "replace")
+            tail = "\n".join(text.strip().splitlines()[-15:])
+            raise VenvError(f"building the LiteLLM venv failed ({' '.join(argv[:3])}):\n{tail}")
 
 
 def proxy_env(
