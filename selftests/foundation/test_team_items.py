@@ -25,12 +25,14 @@ def test_our_gateway_is_healthy(gateway, check):
 
 
 class _Gateway(BaseHTTPRequestHandler):
-    """A gateway stand-in: 200 everywhere, or 503 on readiness when ``server.broken``."""
+    """A gateway stand-in answering like LiteLLM's health routes, or 503 on readiness when
+    ``server.broken``."""
 
     def do_GET(self) -> None:
         broken = getattr(self.server, "broken", False)
         status = 503 if broken and self.path == "/health/readiness" else 200
-        body = json.dumps({"status": "ok" if status == 200 else "unhealthy"}).encode()
+        healthy = "healthy" if self.path == "/health/readiness" else "I'm alive!"
+        body = json.dumps({"status": healthy if status == 200 else "unhealthy"}).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
