@@ -202,3 +202,52 @@ def provider(request: pytest.FixtureRequest, sources: Any) -> Any:
     if isinstance(name, ConfigError):
         pytest.fail(f"the sources are invalid, no provider to check:\n{name}", pytrace=False)
     return sources.active_providers()[name]
+
+
+def _plain_client(settings: Settings, setting: str, headers: dict[str, str] | None = None) -> Any:
+    import httpx
+
+    timeouts = settings.timeouts
+    return httpx.Client(
+        headers=headers or {},
+        timeout=httpx.Timeout(timeouts.read_s, connect=timeouts.connect_s),
+        transport=transport_naming_errors(setting, timeouts.connect_s),
+    )
+
+
+@pytest.fixture(scope="session")
+def alertmanager(gateproof_settings: Settings) -> Iterator[Any]:
+    """Alertmanager: session, :class:`gateproof.probes.alertmanager.AlertmanagerProbe`."""
+    from gateproof.probes.alertmanager import AlertmanagerProbe
+
+    settings = gateproof_settings.alertmanager
+    if settings is None:
+        not_applicable("Alertmanager", "alertmanager.url")
+    with _plain_client(gateproof_settings, "alertmanager.url") as client:
+        yield AlertmanagerProbe(client, settings.url)
+
+
+@pytest.fixture(scope="session")
+def grafana(gateproof_settings: Settings) -> Iterator[Any]:
+    """Grafana: session, :class:`gateproof.probes.grafana.GrafanaProbe` with the API token."""
+    from gateproof.probes.grafana import GrafanaProbe
+
+    settings = gateproof_settings.grafana
+    if settings is None:
+        not_applicable("Grafana", "grafana.url")
+    token = resolve_secret_or_error(gateproof_settings, settings.token, "grafana.token")
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    with _plain_client(gateproof_settings, "grafana.url", headers) as client:
+        yield GrafanaProbe(client, settings.url)
+
+
+@pytest.fixture(scope="session")
+def loki(gateproof_settings: Settings) -> Iterator[Any]:
+    """Loki: session, :class:`gateproof.probes.loki.LokiProbe` (tenant from ``loki.org_id``)."""
+    from gateproof.probes.loki import LokiProbe
+
+    settings = gateproof_settings.loki
+    if settings is None:
+        not_applicable("Loki", "loki.url")
+    with _plain_client(gateproof_settings, "loki.url") as client:
+        yield LokiProbe(client, settings.url, settings.org_id)
