@@ -88,7 +88,7 @@ def variable_values(dashboard: dict[str, Any]) -> dict[str, str]:
         if isinstance(current, list):
             current = current[0] if len(current) == 1 else "|".join(map(str, current))
         options = [o.get("value") for o in var.get("options") or [] if isinstance(o, dict)]
-        if current in (None, "", "$__all") or var.get("type") == "query" and not current:
+        if current in (None, "", "$__all") or (var.get("type") == "query" and not current):
             current = options[0] if options and var.get("type") != "query" else ".*"
         values[str(var["name"])] = str(current)
     return values
