@@ -1,4 +1,5 @@
-"""Fixtures for the monitoring selftests (they read the repository's monitoring/ files)."""
+"""Fixtures for the monitoring selftests: the repository's monitoring/ files, and the live
+reference stack (``reference_stack``, session) for the tests/monitoring runs."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ import pytest
 from mon_paths import RULES
 
 from gateproof import promtool
+from gateproof.stack.testing import reference_stack  # registers the live stack fixture
+
+__all__ = ["reference_stack"]
 
 
 @pytest.fixture(scope="session")

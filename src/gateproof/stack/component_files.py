@@ -124,7 +124,8 @@ def write_prometheus_conf(
     (data / "data").mkdir(parents=True, exist_ok=True)
     write_private(token_file(run), stack_secrets.master_key)
     conf = data / "prometheus.yml"
-    rules = write_rule_copies(run, monitoring_dir)
+    # A glob, so a test may add a rule file and POST /-/reload.
+    rules = [str(rules_dir(run) / "*.yml")] if write_rule_copies(run, monitoring_dir) else []
     text = yaml.safe_dump(prometheus_config(run, base, rules), sort_keys=False)
     conf.write_text(text, encoding="utf-8")
     return conf
