@@ -251,3 +251,27 @@ def loki(gateproof_settings: Settings) -> Iterator[Any]:
         not_applicable("Loki", "loki.url")
     with _plain_client(gateproof_settings, "loki.url") as client:
         yield LokiProbe(client, settings.url, settings.org_id)
+
+
+@pytest.fixture(scope="session")
+def monitoring_traffic(gateway_authed: Any, sources: Any) -> Any:
+    """Session, :class:`gateproof.probes.correlation.Traffic`: bounded traffic so that the
+    gateway's request, error, latency, deployment-state and cache series exist. Four
+    requests, once per run: one completion twice (the second a cache hit), one streamed
+    (LiteLLM's only path that counts a cache miss), one with a wrong key (a failure)."""
+    from gateproof.probes.correlation import Traffic
+    from gateproof.probes.gateway import chat_body, nonce
+
+    models = list(sources.routable_models())
+    if not models:
+        pytest.fail("the sources route no model: no traffic to observe", pytrace=False)
+    model = models[0]
+    body = chat_body(model, f"gateproof monitoring traffic {nonce()}: reply ok")
+    sent = [gateway_authed.chat_exact(body), gateway_authed.chat_exact(body)]
+    # LiteLLM 1.108.7 counts a cache miss only for streamed calls (a plain miss reports
+    # cache_hit None, which its Prometheus logger skips).
+    sent.append(gateway_authed.stream(model))
+    # A refused key is counted as a failed request, and LiteLLM's ERROR record of it is one
+    # DEP-03 knows to be client-caused (an unknown model would be an ERROR it counts).
+    sent.append(gateway_authed.with_wrong_key())
+    return Traffic(model, tuple(sent))

@@ -1,29 +1,16 @@
-"""Helpers of the monitoring checks: the traffic record, a deadline-bound wait, and the
-control hooks that stop and start a provider."""
+"""Helpers of the monitoring checks: a deadline-bound wait and the control hooks that stop
+and start a provider."""
 
 from __future__ import annotations
 
 import subprocess
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from gateproof.errors import ProbeError
-from gateproof.probes.http import Exchange
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Traffic:
-    """What ``monitoring_traffic`` sent: the model used and every exchange."""
-
-    model: str
-    exchanges: tuple[Exchange, ...]
-
-    def describe(self) -> str:
-        return "; ".join(e.summary() for e in self.exchanges)
 
 
 def wait_for(probe: Callable[[], T], done: Callable[[T], bool], deadline_s: float) -> T:

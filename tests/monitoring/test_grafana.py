@@ -8,10 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from monitoring_support import Traffic, wait_for
+from monitoring_support import wait_for
 
 from gateproof.errors import ProbeError, UnreachableError
 from gateproof.failure import Check
+from gateproof.probes.correlation import Traffic
 from gateproof.probes.grafana import GrafanaProbe, PanelQuery, panel_queries
 from gateproof.probes.http import NoAnswerError
 from gateproof.probes.prometheus import PrometheusProbe

@@ -9,10 +9,11 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from monitoring_support import Traffic, wait_for
+from monitoring_support import wait_for
 
 from gateproof import promtool
 from gateproof.failure import Check
+from gateproof.probes.correlation import Traffic
 from gateproof.probes.prometheus import PrometheusProbe, is_advertised
 from gateproof.settings import Settings
 

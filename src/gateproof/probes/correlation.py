@@ -11,6 +11,7 @@ The tag rides where each tool records it without any change to the gateway:
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from gateproof.probes.gateway import CHAT, GatewayProbe, chat_body
 from gateproof.probes.http import Exchange, send
@@ -39,3 +40,14 @@ def tagged_chat(gateway: GatewayProbe, model: str, tag: str) -> Exchange:
         json_body=body,
         headers=headers,
     )
+
+
+@dataclass(frozen=True)
+class Traffic:
+    """Requests sent so that the gateway's series exist: the model used, every exchange."""
+
+    model: str
+    exchanges: tuple[Exchange, ...]
+
+    def describe(self) -> str:
+        return "; ".join(e.summary() for e in self.exchanges)
