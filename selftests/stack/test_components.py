@@ -122,7 +122,10 @@ def test_settings_file_points_at_the_stack_without_secrets(
     assert settings.gateway is not None and settings.redis is not None
     assert settings.gateway.url == stack.gateway_url
     assert settings.redis.port == stack.port("redis")
-    assert settings.grafana is None and settings.loki is None
+    assert settings.grafana is not None and settings.loki is not None  # the stand-ins
+    assert settings.grafana.url == stack.url("grafana") and settings.loki.url == stack.url("loki")
+    token = settings.resolve_secret(settings.grafana.token or "", "grafana.token")
+    assert token not in stack.settings_path.read_text(encoding="utf-8")
     assert settings.resolve_secret(settings.gateway.master_key or "", "k") == stack.master_key
     text = stack.settings_path.read_text(encoding="utf-8")
     assert stack.master_key not in text and stack.redis_password not in text
