@@ -19,7 +19,7 @@ def wait_for(probe: Callable[[], T], done: Callable[[T], bool], deadline_s: floa
     end = time.monotonic() + deadline_s
     result = probe()
     while not done(result) and time.monotonic() < end:
-        time.sleep(0.5)
+        time.sleep(0.25)
         result = probe()
     return result
 
