@@ -101,9 +101,11 @@ def cmd_up(args: argparse.Namespace) -> int:
         return 130
     run = RunDir.at(args.run_dir)
     print(f"stack up in {state.total_s:.1f} s; settings: {run.settings}")
-    for name in ("litellm", "prometheus", "alertmanager"):
-        url = next(c.url for c in state.components if c.name == name)
-        print(f"  {name:<13} {url}")
+    for name in ("litellm", "prometheus", "alertmanager", "grafana", "loki"):
+        url = next((c.url for c in state.components if c.name == name), None)
+        if url:
+            kind = " (stand-in)" if component_kind(name) == "stand-in" else ""
+            print(f"  {name:<13} {url}{kind}")
     print(f"  secrets       {run.secrets} (0600)")
     print(f"  pytest -m smoke --gateproof-config {run.settings}")
     print(f"  gateproof stack down --run-dir {run.root}")
