@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from mon_live import (
     Record,
     edited,
@@ -164,3 +165,25 @@ def test_prometheus_down_is_red_naming_the_url(run: Any) -> None:
     record = run("--gateproof-prometheus-url", dead)
     assert {"MON-01", "MON-02", "MON-03"} <= record.red(), record.explain()
     assert dead in record.messages("MON-01") and "prometheus.url" in record.messages("MON-01")
+
+
+def test_renamed_metric_is_named_as_missing(run: Any) -> None:
+    # The settings still list the name many dashboards use; LiteLLM 1.108.7 exposes another.
+    record = run("--gateproof-prometheus-critical-series", "litellm_requests_total,up")
+    _red_only(record, {"MON-02"}, {"MON-02": "litellm_requests_total"})
+    assert "no target exposes this name" in record.messages("MON-02")
+    assert "did you mean litellm_requests_metric" in record.messages("MON-02")
+
+
+def test_absent_components_are_not_applicable(
+    reference_stack: ReferenceStack, tmp_path: Path
+) -> None:
+    data = yaml.safe_load(reference_stack.settings_path.read_text(encoding="utf-8"))
+    for section in ("grafana", "loki", "alertmanager"):
+        del data[section]
+    settings = tmp_path / "settings.yaml"
+    settings.write_text(yaml.safe_dump(data), encoding="utf-8")
+    record = run_monitoring(settings, tmp_path / "rec", "--gateproof-allow-destructive")
+    outcomes = {item: record.outcome(item) for item in ("MON-05", "MON-06", "MON-07", "MON-08")}
+    assert set(outcomes.values()) == {"not_applicable"}, record.explain()
+    assert record.outcome("MON-01") == "passed", record.explain()
