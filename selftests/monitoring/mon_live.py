@@ -59,15 +59,24 @@ class Record:
         return "\n".join(lines) + "\n" + self.output[-2000:]
 
 
-def run_monitoring(settings: Path, record_dir: Path, *args: str) -> Record:
+def run_monitoring(
+    settings: Path, record_dir: Path, *args: str, env: dict[str, str] | None = None
+) -> Record:
     """``pytest tests/monitoring -m monitoring --gateproof-config S --gateproof-record D``."""
     argv = [sys.executable, "-m", "pytest", "tests/monitoring", "-m", "monitoring", "-q",
             "--tb=short", "-p", "no:randomly", "--gateproof-config", str(settings),
             "--gateproof-record", str(record_dir), *args]  # fmt: skip
-    env = {k: v for k, v in os.environ.items() if k != "PYTEST_XDIST_WORKER"}
+    child_env = {k: v for k, v in os.environ.items() if k != "PYTEST_XDIST_WORKER"}
+    child_env.update(env or {})
     began = time.monotonic()
     done = subprocess.run(
-        argv, cwd=REPO, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT_S, check=False
+        argv,
+        cwd=REPO,
+        env=child_env,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT_S,
+        check=False,
     )
     elapsed = time.monotonic() - began
     record_file = record_dir / "record.json"

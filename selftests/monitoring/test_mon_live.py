@@ -29,9 +29,9 @@ _runs = itertools.count()
 
 @pytest.fixture
 def run(reference_stack: ReferenceStack, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    def go(*args: str) -> Record:
+    def go(*args: str, env: dict[str, str] | None = None) -> Record:
         out = tmp_path_factory.mktemp(f"monrecord{next(_runs)}")
-        return run_monitoring(reference_stack.settings_path, out, *args)
+        return run_monitoring(reference_stack.settings_path, out, *args, env=env)
 
     return go
 
@@ -187,3 +187,11 @@ def test_absent_components_are_not_applicable(
     outcomes = {item: record.outcome(item) for item in ("MON-05", "MON-06", "MON-07", "MON-08")}
     assert set(outcomes.values()) == {"not_applicable"}, record.explain()
     assert record.outcome("MON-01") == "passed", record.explain()
+
+
+def test_wrong_grafana_token_is_an_error_naming_the_setting(run: Any) -> None:
+    record = run("-k", "dashboard", env={"GRAFANA_TOKEN": "glsa_not_the_right_one_000"})
+    assert record.outcome("MON-05") == "error", record.explain()
+    message = record.messages("MON-05")
+    assert "refused the configured token" in message and "api-key.invalid" in message, message
+    assert "grafana.token" in message and "glsa_not_the_right_one_000" not in message, message

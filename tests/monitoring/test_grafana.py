@@ -44,6 +44,16 @@ def find_dashboard(grafana: GrafanaProbe, settings: Settings, check: Check) -> d
             hint="set one of them",
         )
     found = check.see(grafana.dashboard(uid))
+    if found.status in (401, 403):
+        body = found.json() if found.text.startswith("{") else {}
+        raise ProbeError(
+            f"Grafana refused the configured token: status {found.status} "
+            f"({body.get('messageId') or body.get('message') or found.excerpt(100)})",
+            target=found.url,
+            setting="grafana.token",
+            hint="set grafana.token to os.environ/NAME, NAME holding a service account token "
+            f"with read access to the dashboard. Reproduce with:\n    {found.curl}",
+        )
     if found.status != 200:
         check.fail(
             f"dashboard uid {uid!r} not found in Grafana (status {found.status})",
