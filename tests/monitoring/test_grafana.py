@@ -45,10 +45,10 @@ def find_dashboard(grafana: GrafanaProbe, settings: Settings, check: Check) -> d
         )
     found = check.see(grafana.dashboard(uid))
     if found.status in (401, 403):
-        body = found.json() if found.text.startswith("{") else {}
+        refusal: Any = found.json() if found.text.startswith("{") else {}
         raise ProbeError(
             f"Grafana refused the configured token: status {found.status} "
-            f"({body.get('messageId') or body.get('message') or found.excerpt(100)})",
+            f"({refusal.get('messageId') or refusal.get('message') or found.excerpt(100)})",
             target=found.url,
             setting="grafana.token",
             hint="set grafana.token to os.environ/NAME, NAME holding a service account token "
