@@ -195,3 +195,11 @@ def test_wrong_grafana_token_is_an_error_naming_the_setting(run: Any) -> None:
     message = record.messages("MON-05")
     assert "refused the configured token" in message and "api-key.invalid" in message, message
     assert "grafana.token" in message and "glsa_not_the_right_one_000" not in message, message
+
+
+def test_dashboard_found_by_title(run: Any) -> None:
+    by_title = ("-k", "dashboard", "--gateproof-grafana-dashboard-uid", "")
+    found = run(*by_title, "--gateproof-grafana-dashboard-title", "LLM Gateway (gateproof)")
+    assert found.outcome("MON-05") == "passed", found.explain()
+    missing = run(*by_title, "--gateproof-grafana-dashboard-title", "No Such Board")
+    _red_only(missing, {"MON-05"}, {"MON-05": "no dashboard titled 'No Such Board'"})

@@ -14,7 +14,7 @@ from gateproof.errors import ProbeError, UnreachableError
 from gateproof.failure import Check
 from gateproof.probes.correlation import Traffic
 from gateproof.probes.grafana import GrafanaProbe, PanelQuery, panel_queries
-from gateproof.probes.http import NoAnswerError
+from gateproof.probes.http import Exchange, NoAnswerError
 from gateproof.probes.prometheus import PrometheusProbe
 from gateproof.settings import Settings
 
@@ -27,6 +27,7 @@ def find_dashboard(grafana: GrafanaProbe, settings: Settings, check: Check) -> d
     uid, title = settings.grafana.dashboard_uid, settings.grafana.dashboard_title
     if not uid and title:
         search = check.see(grafana.search(title))
+        _token_refused(search)
         hits = search.json() if search.status == 200 else []
         uid = next((h.get("uid") for h in hits or [] if h.get("title") == title), None)
         if uid is None:
@@ -44,16 +45,7 @@ def find_dashboard(grafana: GrafanaProbe, settings: Settings, check: Check) -> d
             hint="set one of them",
         )
     found = check.see(grafana.dashboard(uid))
-    if found.status in (401, 403):
-        refusal: Any = found.json() if found.text.startswith("{") else {}
-        raise ProbeError(
-            f"Grafana refused the configured token: status {found.status} "
-            f"({refusal.get('messageId') or refusal.get('message') or found.excerpt(100)})",
-            target=found.url,
-            setting="grafana.token",
-            hint="set grafana.token to os.environ/NAME, NAME holding a service account token "
-            f"with read access to the dashboard. Reproduce with:\n    {found.curl}",
-        )
+    _token_refused(found)
     if found.status != 200:
         check.fail(
             f"dashboard uid {uid!r} not found in Grafana (status {found.status})",
@@ -65,6 +57,21 @@ def find_dashboard(grafana: GrafanaProbe, settings: Settings, check: Check) -> d
     body: Any = found.json()
     dashboard: dict[str, Any] = body.get("dashboard") or {}
     return dashboard
+
+
+def _token_refused(found: Exchange) -> None:
+    """A 401/403 is "could not check", naming the token setting, not a missing dashboard."""
+    __tracebackhide__ = True
+    if found.status in (401, 403):
+        refusal: Any = found.json() if found.text.startswith("{") else {}
+        raise ProbeError(
+            f"Grafana refused the configured token: status {found.status} "
+            f"({refusal.get('messageId') or refusal.get('message') or found.excerpt(100)})",
+            target=found.url,
+            setting="grafana.token",
+            hint="set grafana.token to os.environ/NAME, NAME holding a service account token "
+            f"with read access to the dashboard. Reproduce with:\n    {found.curl}",
+        )
 
 
 @pytest.mark.monitoring
