@@ -78,6 +78,8 @@ class AlertmanagerProbe:
     def deliveries(self) -> tuple[Deliveries, Exchange]:
         """Alertmanager's own counters of notification attempts (``/metrics``)."""
         exchange = self._send("GET", "/metrics")
+        if exchange.status != 200:
+            raise exchange.error(f"Alertmanager's /metrics answered {exchange.status}")
         attempts = failed = 0.0
         for line in exchange.text.splitlines():
             match = _COUNTER.match(line)
