@@ -79,12 +79,17 @@ def test_prometheus_has_every_target_up(reference_stack: ReferenceStack) -> None
 
 
 def test_prometheus_loaded_the_repo_alert_rules(reference_stack: ReferenceStack) -> None:
+    """A copy of each repo rule file (``for:`` cut short) in RUN/prometheus/rules."""
     rules_dir = Path(reference_stack.state.source_dir).parent / "monitoring/prometheus/rules"
-    wanted = sorted(str(p.resolve()) for p in rules_dir.glob("*.yml"))
+    copies = reference_stack.run.data("prometheus") / "rules"
+    wanted = sorted(str(copies / p.name) for p in rules_dir.glob("*.yml"))
     answer = httpx.get(f"{reference_stack.url('prometheus')}/api/v1/rules", timeout=TIMEOUT)
-    loaded = sorted({g["file"] for g in answer.json()["data"]["groups"]})
+    groups = answer.json()["data"]["groups"]
+    loaded = sorted({g["file"] for g in groups})
     assert loaded == wanted
     assert wanted, f"no rule files in {rules_dir}"
+    durations = {r.get("duration") for g in groups for r in g["rules"] if r["type"] == "alerting"}
+    assert durations <= {0, 5}, durations
 
 
 def test_alert_posted_to_alertmanager_reaches_the_webhook_file(
@@ -117,7 +122,10 @@ def test_settings_file_points_at_the_stack_without_secrets(
     assert settings.gateway is not None and settings.redis is not None
     assert settings.gateway.url == stack.gateway_url
     assert settings.redis.port == stack.port("redis")
-    assert settings.grafana is None and settings.loki is None
+    assert settings.grafana is not None and settings.loki is not None  # the stand-ins
+    assert settings.grafana.url == stack.url("grafana") and settings.loki.url == stack.url("loki")
+    token = settings.resolve_secret(settings.grafana.token or "", "grafana.token")
+    assert token not in stack.settings_path.read_text(encoding="utf-8")
     assert settings.resolve_secret(settings.gateway.master_key or "", "k") == stack.master_key
     text = stack.settings_path.read_text(encoding="utf-8")
     assert stack.master_key not in text and stack.redis_password not in text

@@ -59,10 +59,15 @@ def test_status_lists_every_component_healthy(
         "node-exporter",
         "redis-exporter",
         "webhook",
+        "grafana",
+        "loki",
+        "log-shipper",
         *(f"standin-{p}" for p in reference_stack.providers),
     }
     assert set(rows) == expected
-    assert all(row[-1] == "yes" for row in rows.values()), out
+    assert all(row[3] == "yes" for row in rows.values()), out
+    stand_ins = {name for name, row in rows.items() if row[4] == "stand-in"}
+    assert stand_ins == {"grafana", "loki", *(f"standin-{p}" for p in reference_stack.providers)}
 
 
 def test_second_up_in_the_same_run_dir_is_refused(

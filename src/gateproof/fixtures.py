@@ -171,3 +171,76 @@ def prometheus(gateproof_settings: Settings) -> Any:
     return PrometheusProbe.connect(
         settings.url, connect_s=timeouts.connect_s, read_s=timeouts.read_s
     )
+
+
+def _plain_client(settings: Settings, setting: str, headers: dict[str, str] | None = None) -> Any:
+    import httpx
+
+    timeouts = settings.timeouts
+    return httpx.Client(
+        headers=headers or {},
+        timeout=httpx.Timeout(timeouts.read_s, connect=timeouts.connect_s),
+        transport=transport_naming_errors(setting, timeouts.connect_s),
+    )
+
+
+@pytest.fixture(scope="session")
+def alertmanager(gateproof_settings: Settings) -> Iterator[Any]:
+    """Alertmanager: session, :class:`gateproof.probes.alertmanager.AlertmanagerProbe`."""
+    from gateproof.probes.alertmanager import AlertmanagerProbe
+
+    settings = gateproof_settings.alertmanager
+    if settings is None:
+        not_applicable("Alertmanager", "alertmanager.url")
+    with _plain_client(gateproof_settings, "alertmanager.url") as client:
+        yield AlertmanagerProbe(client, settings.url)
+
+
+@pytest.fixture(scope="session")
+def grafana(gateproof_settings: Settings) -> Iterator[Any]:
+    """Grafana: session, :class:`gateproof.probes.grafana.GrafanaProbe` with the API token."""
+    from gateproof.probes.grafana import GrafanaProbe
+
+    settings = gateproof_settings.grafana
+    if settings is None:
+        not_applicable("Grafana", "grafana.url")
+    token = resolve_secret_or_error(gateproof_settings, settings.token, "grafana.token")
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    with _plain_client(gateproof_settings, "grafana.url", headers) as client:
+        yield GrafanaProbe(client, settings.url)
+
+
+@pytest.fixture(scope="session")
+def loki(gateproof_settings: Settings) -> Iterator[Any]:
+    """Loki: session, :class:`gateproof.probes.loki.LokiProbe` (tenant from ``loki.org_id``)."""
+    from gateproof.probes.loki import LokiProbe
+
+    settings = gateproof_settings.loki
+    if settings is None:
+        not_applicable("Loki", "loki.url")
+    with _plain_client(gateproof_settings, "loki.url") as client:
+        yield LokiProbe(client, settings.url, settings.org_id)
+
+
+@pytest.fixture(scope="session")
+def monitoring_traffic(gateway_authed: Any, sources: Any) -> Any:
+    """Session, :class:`gateproof.probes.correlation.Traffic`: bounded traffic so that the
+    gateway's request, error, latency, deployment-state and cache series exist. Four
+    requests, once per run: one completion twice (the second a cache hit), one streamed
+    (LiteLLM's only path that counts a cache miss), one with a wrong key (a failure)."""
+    from gateproof.probes.correlation import Traffic
+    from gateproof.probes.gateway import chat_body, nonce
+
+    models = list(sources.routable_models())
+    if not models:
+        pytest.fail("the sources route no model: no traffic to observe", pytrace=False)
+    model = models[0]
+    body = chat_body(model, f"gateproof monitoring traffic {nonce()}: reply ok")
+    sent = [gateway_authed.chat_exact(body), gateway_authed.chat_exact(body)]
+    # LiteLLM 1.108.7 counts a cache miss only for streamed calls (a plain miss reports
+    # cache_hit None, which its Prometheus logger skips).
+    sent.append(gateway_authed.stream(model))
+    # A refused key is counted as a failed request, and LiteLLM's ERROR record of it is one
+    # DEP-03 knows to be client-caused (an unknown model would be an ERROR it counts).
+    sent.append(gateway_authed.with_wrong_key())
+    return Traffic(model, tuple(sent))

@@ -32,6 +32,19 @@ DEFAULT_REQUIRED_ALERTS = [
     "RateLimitNearThreshold",
     "FallbacksFrequent",
 ]
+# MON-02: one live series each for request rate, errors, latency histogram, deployment state,
+# cache hits and misses, node CPU, memory and disk (LiteLLM 1.108.7 and node exporter names).
+DEFAULT_CRITICAL_SERIES = [
+    "litellm_proxy_total_requests_metric_total",
+    "litellm_proxy_failed_requests_metric_total",
+    "litellm_request_total_latency_metric_bucket",
+    "litellm_deployment_state",
+    "litellm_cache_hits_metric_total",
+    "litellm_cache_misses_metric_total",
+    "node_cpu_seconds_total",
+    "node_memory_MemAvailable_bytes",
+    "node_filesystem_avail_bytes",
+]
 
 
 def _check_secret_ref(value: str | None) -> str | None:
@@ -87,6 +100,10 @@ class Redis(_Strict):
 class Prometheus(_Strict):
     url: str
     gateway_job: str = "litellm"
+    # MON-01: jobs that must have an active target (the gateway job always must).
+    expected_jobs: list[str] = []
+    # MON-02: metric names (or selectors) that must each have a live series.
+    critical_series: list[str] = Field(default_factory=lambda: list(DEFAULT_CRITICAL_SERIES))
 
 
 class Alertmanager(_Strict):
@@ -138,6 +155,12 @@ class Alerts(_Strict):
     rule_files: list[str] = ["monitoring/prometheus/rules/*.yml"]
     rule_tests: list[str] = ["monitoring/prometheus/tests/*.yml"]
     promtool: str = "promtool"
+    # MON-07: "provider" stops a provider (provider_controls) and waits for test_alert;
+    # "synthetic" posts test_alert to Alertmanager itself (no Prometheus rule involved).
+    test_mode: Literal["provider", "synthetic"] = "provider"
+    test_alert: str = "ProviderDeploymentOutage"
+    test_provider: str | None = None  # default: the first of provider_controls
+    test_timeout_s: float = Field(120.0, gt=0, le=3600)
 
 
 class Paths(_Strict):

@@ -136,6 +136,58 @@ class PrometheusProbe:
         raw: Any = self._call("the targets list", "", self.client.get_targets)
         return dict(raw)
 
+    def _api(self, path: str, params: dict[str, str] | None = None) -> Any:
+        """``GET /api/v1/<path>``'s ``data`` for endpoints the client library has no call for."""
+        __tracebackhide__ = True
+        from prometheus_api_client.exceptions import PrometheusApiClientException
+
+        client: Any = self.client
+
+        def get() -> Any:
+            response = client._session.get(
+                f"{self.url}/api/v1/{path}",
+                params=params or {},
+                headers=client.headers,
+                auth=client.auth,
+                timeout=client._timeout,
+            )
+            if response.status_code != 200:
+                raise PrometheusApiClientException(
+                    f"HTTP status {response.status_code} on /api/v1/{path}: {response.text[:200]}"
+                )
+            return response.json()["data"]
+
+        return self._call(f"/api/v1/{path}", "", get)
+
+    def rule_groups(self) -> list[dict[str, Any]]:
+        """``/api/v1/rules``: every loaded group with its rules (health, lastEvaluation, ...)."""
+        __tracebackhide__ = True
+        return list(self._api("rules").get("groups", []))
+
+    def firing_alerts(self) -> list[dict[str, Any]]:
+        """``/api/v1/alerts``: alerts pending or firing now (``labels``, ``state``, ...)."""
+        __tracebackhide__ = True
+        return list(self._api("alerts").get("alerts", []))
+
+    def advertised_metrics(self) -> set[str]:
+        """Metric families some target advertises (HELP/TYPE), with or without a series yet.
+
+        LiteLLM creates a labelled series only when it first counts something, but it
+        advertises every family it has from the start: this tells a metric that has not
+        happened yet from one that does not exist under that name."""
+        __tracebackhide__ = True
+        return set(self._api("metadata"))
+
+
+SUFFIXES = ("_total", "_bucket", "_count", "_sum", "_created")
+
+
+def is_advertised(name: str, families: set[str]) -> bool:
+    """``name`` (a sample name such as ``x_total`` or ``x_bucket``) belongs to a family."""
+    if name in families:
+        return True
+    return any(name.endswith(s) and name[: -len(s)] in families for s in SUFFIXES)
+
 
 # PRE-INF-04: busy % of each node exporter's host over 5 minutes, a sustained figure that one
 # burst of the gate's own work barely moves. Idle over all modes, not 1 - rate(idle): the

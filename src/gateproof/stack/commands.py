@@ -110,9 +110,11 @@ def cmd_up(args: argparse.Namespace) -> int:
         return 130
     run = RunDir.at(args.run_dir)
     print(f"stack up in {state.total_s:.1f} s; settings: {run.settings}")
-    for name in ("litellm", "prometheus", "alertmanager"):
-        url = next(c.url for c in state.components if c.name == name)
-        print(f"  {name:<13} {url}")
+    for name in ("litellm", "prometheus", "alertmanager", "grafana", "loki"):
+        url = next((c.url for c in state.components if c.name == name), None)
+        if url:
+            kind = " (stand-in)" if component_kind(name) == "stand-in" else ""
+            print(f"  {name:<13} {url}{kind}")
     print(f"  secrets       {run.secrets} (0600)")
     for command in next_steps(run):
         print(f"  {command}")
@@ -127,19 +129,29 @@ def next_steps(run: RunDir) -> list[str]:
     ]
 
 
+def component_kind(name: str) -> str:
+    """What a component is: the real program, a stand-in speaking its API, or a helper."""
+    if name.startswith("standin-") or name in ("grafana", "loki"):
+        return "stand-in"
+    if name in ("webhook", "log-shipper"):
+        return "helper"
+    return "real"
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     state, rows = launcher.status_rows(args.run_dir)
     if state is None:
         print(f"no stack recorded in {RunDir.at(args.run_dir).root}")
         return 1
-    header = ("COMPONENT", "PID", "PORT", "HEALTHY")
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
+    header = ("COMPONENT", "PID", "PORT", "HEALTHY", "KIND")
+    table = [(*row, component_kind(row[0])) for row in rows]
+    widths = [max(len(r[i]) for r in [header, *table]) for i in range(5)]
     unhealthy = [r[0] for r in rows if r[3] != "yes"]
     summary = state.status
     if state.status == "up" and unhealthy:
         summary = f"up, but {len(unhealthy)} of {len(rows)} components unhealthy"
     print(f"stack in {state.run_dir}: {summary}")
-    for row in [header, *rows]:
+    for row in [header, *table]:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
     if state.status == "up" and unhealthy:
         logs = {c.name: c.log for c in state.components}

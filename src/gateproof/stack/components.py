@@ -231,7 +231,81 @@ def build(
             health_url=f"{local['prometheus']}/-/healthy",
         )
     )
+    components += observability(run, base, monitoring_dir, stack_secrets.grafana_token)
     return components
+
+
+def observability(run: RunDir, base: int, monitoring_dir: Path, token: str) -> list[Component]:
+    """The stand-ins for Grafana and Loki, and the shipper feeding Loki the gateway's log."""
+    from gateproof.stack.observability.files import (
+        dashboards_dir,
+        datasources_file,
+        write_grafana_files,
+    )
+
+    write_grafana_files(run, base, monitoring_dir)
+    port = {name: fixed_port(base, name) for name in ("grafana", "loki", "log-shipper")}
+    url = {name: f"http://127.0.0.1:{p}" for name, p in port.items()}
+    module = "gateproof.stack.observability"
+    env = base_env(PYTHONUNBUFFERED="1")
+    grafana = Component(
+        "grafana",
+        [
+            sys.executable,
+            "-m",
+            f"{module}.grafana",
+            "--port",
+            str(port["grafana"]),
+            "--dashboards",
+            str(dashboards_dir(run)),
+            "--datasources",
+            str(datasources_file(run)),
+            "--token-env",
+            "GRAFANA_TOKEN",
+        ],
+        port["grafana"],
+        health.http_ok(f"{url['grafana']}/api/health"),
+        {**env, "GRAFANA_TOKEN": token},
+        url=url["grafana"],
+        health_url=f"{url['grafana']}/api/health",
+    )
+    loki = Component(
+        "loki",
+        [sys.executable, "-m", f"{module}.loki", "--port", str(port["loki"])],
+        port["loki"],
+        health.http_ok(f"{url['loki']}/ready"),
+        env,
+        url=url["loki"],
+        health_url=f"{url['loki']}/ready",
+    )
+    shipper = Component(
+        "log-shipper",
+        [
+            sys.executable,
+            "-m",
+            f"{module}.shipper",
+            "--file",
+            str(run.log("litellm")),
+            "--loki",
+            url["loki"],
+            "--job",
+            "litellm",
+            "--host-label",
+            "gateway-host",
+            "--positions",
+            str(run.data("log-shipper") / "positions.json"),
+            "--status-port",
+            str(port["log-shipper"]),
+        ],
+        port["log-shipper"],
+        health.http_ok(f"{url['log-shipper']}/healthz"),
+        env,
+        needs=("loki",),
+        url=url["log-shipper"],
+        health_url=f"{url['log-shipper']}/healthz",
+    )
+    run.data("log-shipper").mkdir(parents=True, exist_ok=True)
+    return [grafana, loki, shipper]
 
 
 def _exporter(

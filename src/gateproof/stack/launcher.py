@@ -121,7 +121,8 @@ def _refuse_if_running(run: RunDir) -> None:
 def _clear_previous_run(run: RunDir) -> None:
     """A run dir used before starts clean: old logs, alerts and time series would otherwise be
     mistaken for this stack's (backups are kept: they are history)."""
-    for path in (run.logs, run.data("prometheus"), run.data("alertmanager"), run.data("redis")):
+    for path in (run.logs, run.data("prometheus"), run.data("alertmanager"), run.data("redis"),
+                 run.data("log-shipper")):  # fmt: skip
         shutil.rmtree(path, ignore_errors=True)
     run.alerts.unlink(missing_ok=True)
     run.settings.unlink(missing_ok=True)  # written again only once this stack is up

@@ -4,7 +4,8 @@ Ports are offsets from one base port (default 24100, a range no real gateway, Ol
 Redis or Prometheus uses by default)::
 
     +0 gateway   +1 redis   +2 prometheus   +3 alertmanager   +4 node exporter
-    +5 redis exporter   +6 alert webhook   +10+i provider i   +110+i its control API
+    +5 redis exporter   +6 alert webhook   +7 grafana   +8 loki   +9 log shipper
+    +10+i provider i   +110+i its control API
 
 Run dir layout (every path below is under ``--run-dir``)::
 
@@ -37,6 +38,9 @@ FIXED_OFFSETS = {
     "node-exporter": 4,
     "redis-exporter": 5,
     "webhook": 6,
+    "grafana": 7,  # stand-in
+    "loki": 8,  # stand-in
+    "log-shipper": 9,  # its status page
 }
 
 

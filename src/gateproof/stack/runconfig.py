@@ -49,12 +49,15 @@ class StackSecrets:
     master_key: str
     redis_password: str
     provider_keys: dict[str, str]  # env var name -> value
+    grafana_token: str = ""  # the Grafana stand-in's service-account token
 
     def as_env(self) -> dict[str, str]:
+        grafana = {"GRAFANA_TOKEN": self.grafana_token} if self.grafana_token else {}
         return {
             "LITELLM_MASTER_KEY": self.master_key,
             "REDIS_PASSWORD": self.redis_password,
             **self.provider_keys,
+            **grafana,
         }
 
 
@@ -139,6 +142,7 @@ def new_secrets(plans: list[ProviderPlan]) -> StackSecrets:
         master_key=f"sk-gateproof-{secrets.token_urlsafe(24)}",
         redis_password=secrets.token_urlsafe(24),
         provider_keys=keys,
+        grafana_token=f"glsa_gateproof_{secrets.token_urlsafe(24)}",
     )
 
 

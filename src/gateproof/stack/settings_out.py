@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from gateproof.settings import Settings
+from gateproof.stack.component_files import JOBS
 from gateproof.stack.layout import RunDir, fixed_port
 from gateproof.stack.runconfig import ProviderPlan
 
@@ -22,8 +23,8 @@ DEFAULT_CORS_ORIGINS = ["https://chat.example.internal"]
 POLICY_KEYS = ("thresholds", "alerts", "timeouts", "signoff", "hosts")
 HEADER = (
     "# gateproof settings for the reference stack in this run dir (written by `stack up`).\n"
-    "# Secrets are references, resolved from secrets_file. grafana and loki are not part of\n"
-    "# this deployment, so their checks are not applicable.\n"
+    "# Secrets are references, resolved from secrets_file. grafana and loki are stand-ins\n"
+    "# (see docs/reference-stack.md): they speak the real APIs but are not Grafana or Loki.\n"
 )
 
 
@@ -85,8 +86,18 @@ def settings_data(
             "port": fixed_port(base, "redis"),
             "password": "os.environ/REDIS_PASSWORD",
         },
-        "prometheus": {"url": url("prometheus"), "gateway_job": "litellm"},
+        "prometheus": {
+            "url": url("prometheus"),
+            "gateway_job": "litellm",
+            "expected_jobs": list(JOBS),
+        },
         "alertmanager": {"url": url("alertmanager")},
+        "grafana": {
+            "url": url("grafana"),
+            "token": "os.environ/GRAFANA_TOKEN",
+            "dashboard_uid": "gateproof-litellm",
+        },
+        "loki": {"url": url("loki"), "job": "litellm"},
         "provider_controls": {
             p.name: {
                 "stop": fault_command(run, p.name, "refuse"),
@@ -106,6 +117,11 @@ def settings_data(
     ):  # absolute, so the settings work from any directory
         globs = alerts.get(key) or [default]
         alerts[key] = [g if Path(g).is_absolute() else str(repo_root / g) for g in globs]
+    if "test_provider" not in alerts and plans:
+        # ProviderDeploymentOutage needs every state series of a deployment failing; an
+        # Ollama deployment keeps a second (cooldown) series that a refused connection never
+        # moves on LiteLLM 1.108.7, so MON-07 stops an OpenAI-compatible provider if any.
+        alerts["test_provider"] = next((p.name for p in plans if p.type != "ollama"), plans[0].name)
     data["alerts"] = alerts
     Settings.model_validate(data)  # fail now, not in the first test, if it is not valid
     return data
