@@ -10,7 +10,11 @@ from collections.abc import Sequence
 from gateproof import __version__
 
 # Each module adds its own subparsers and sets ``func`` (args -> exit code).
-COMMAND_MODULES = ("gateproof.config_commands", "gateproof.stack.commands")
+COMMAND_MODULES = (
+    "gateproof.config_commands",
+    "gateproof.stack.commands",
+    "gateproof.scaffold.commands",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
