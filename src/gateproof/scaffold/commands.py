@@ -43,7 +43,9 @@ def register(subparsers: Any) -> None:
 
 
 def _run_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--repo", type=Path, help="the deployment repository (default: .)")
+    parser.add_argument(
+        "--repo", type=Path, metavar="DIR", help="the deployment repository (default: .)"
+    )
     parser.add_argument(
         "--checks",
         action="append",
@@ -54,7 +56,7 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
         "--out",
         type=Path,
         metavar="DIR",
-        help="record, report.html, junit.xml (default: records/PHASES)",
+        help="record, report.html, junit.xml; relative to the repository (default: records/PHASES)",
     )
 
 
