@@ -9,6 +9,7 @@ files, the editable install's among them, are not processed), so no network is n
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -21,6 +22,11 @@ CHECKOUT = Path(__file__).resolve().parents[2]
 BASE_PORT = int(os.environ.get("GATEPROOF_SELFTEST_BASE_PORT", "26100")) + 80
 # what a pipeline exports from its secret variables (the scaffolded settings reference them)
 SECRETS = ("selftest-master-key-5e1d0c", "selftest-redis-pass-8b7f2a")
+
+
+_NOT_SOURCE = shutil.ignore_patterns(
+    ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", "runs", "records"
+)
 
 
 @dataclass(frozen=True)
@@ -65,17 +71,30 @@ def run(cmd: list[str], cwd: Path, env: dict[str, str], timeout: float = 180) ->
     return f"exit {done.returncode}\n{done.stdout}{done.stderr}"
 
 
+def git_clone(repo: Path, dest: Path) -> Path:
+    """What a CI checkout holds: the repository committed as it is, then cloned (files the
+    scaffold's .gitignore keeps out do not reach the job)."""
+    git = ["git", "-c", "user.name=selftest", "-c", "user.email=selftest@example.invalid"]
+    for args in (["add", "-A"], ["commit", "-q", "-m", "scaffolded"]):
+        subprocess.run([*git, *args], cwd=repo, check=True, timeout=60, capture_output=True)
+    subprocess.run(["git", "clone", "-q", str(repo), str(dest)], check=True, timeout=60)
+    return dest
+
+
 def exit_code(output: str) -> int:
     return int(output.split("\n", 1)[0].removeprefix("exit "))
 
 
 @pytest.fixture(scope="session")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
-    """The wheel of this checkout (``pip wheel --no-deps``) in a fresh venv."""
+    """The wheel of this checkout (``pip wheel --no-deps``) in a fresh venv. Built from a
+    copy: pip builds in the source tree, and parallel workers must not share build/."""
     base = tmp_path_factory.mktemp("installed")
+    source = base / "source"
+    shutil.copytree(CHECKOUT, source, ignore=_NOT_SOURCE)
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check"]
     built = subprocess.run(
-        [*pip, "wheel", "--no-deps", "-q", "-w", str(base / "dist"), str(CHECKOUT)],
+        [*pip, "wheel", "--no-deps", "-q", "-w", str(base / "dist"), str(source)],
         capture_output=True,
         text=True,
         timeout=300,

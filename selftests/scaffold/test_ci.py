@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import BASE_PORT, SECRETS, Installed, clean_env, exit_code, run
+from conftest import BASE_PORT, SECRETS, Installed, clean_env, exit_code, git_clone, run
 
 GITHUB = ".github/workflows/gateproof.yml"
 GITLAB = ".gitlab-ci.yml"
@@ -67,8 +67,9 @@ def test_both_ci_files_run_the_same_gate(scaffolded: Path) -> None:
 
 @pytest.fixture(scope="module")
 def ci_run(installed: Installed, scaffolded: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    repo = tmp_path_factory.mktemp("ci") / "checkout"
-    shutil.copytree(scaffolded, repo)
+    copy = tmp_path_factory.mktemp("ci") / "repo"
+    shutil.copytree(scaffolded, copy)
+    repo = git_clone(copy, copy.parent / "checkout")
     env = clean_env(installed)
     outputs = [run(["bash", "-e", "-c", cmd], repo, env) for cmd in github_predeploy_commands(repo)]
     return repo, outputs
