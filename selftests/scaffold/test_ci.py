@@ -13,8 +13,7 @@ from typing import Any
 
 import pytest
 import yaml
-
-from conftest import BASE_PORT, SECRETS, Installed, clean_env, exit_code, git_clone, run
+from scaffold_env import BASE_PORT, SECRETS, Installed, clean_env, exit_code, git_clone, run
 
 GITHUB = ".github/workflows/gateproof.yml"
 GITLAB = ".gitlab-ci.yml"

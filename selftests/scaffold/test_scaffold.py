@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-
-from conftest import Installed, clean_env, exit_code, run
+from scaffold_env import Installed, clean_env, exit_code, run
 
 EXPECTED = {
     "README.md",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import zipfile
 
-from conftest import CHECKOUT, Installed
+from scaffold_env import CHECKOUT, Installed
 
 
 def _shipped(folder: str) -> set[str]:
