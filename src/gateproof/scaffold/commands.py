@@ -89,10 +89,10 @@ def cmd_scaffold(args: argparse.Namespace) -> int:
         return 2
     print(f"wrote {len(done.written)} files into {target} (deployment {name!r}). Next:")
     print(f"  cd {shlex.quote(str(target))}")
-    if done.git_initialised:
-        print("  git add -A && git commit -m 'gateproof scaffold'   # (git init done)")
     print("  edit config/providers.yaml, config/model-mappings.yaml, config/gateproof.yaml")
     print("  gateproof generate              # after every edit of the sources")
+    git = "git init done; " if done.git_initialised else ""
+    print(f"  git add -A && git commit        # ({git}PRE-SEC-05 scans the config's history)")
     print("  export LITELLM_MASTER_KEY=... REDIS_PASSWORD=...")
     print("  gateproof run predeploy         # the gate before a deploy (also: smoke, postdeploy)")
     return 0

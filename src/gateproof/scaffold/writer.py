@@ -72,7 +72,10 @@ def scaffold(target: Path, name: str, owner: str, force: bool = False) -> Scaffo
     """Write the repository into ``target`` (created if missing)."""
     for label, value in (("deployment name", name), ("owner", owner)):
         if not _NAME.match(value):
-            raise ScaffoldError(f"{label} {value!r}: use letters, digits, '.', '_' and '-'")
+            option = "--name" if label == "deployment name" else "--owner"
+            raise ScaffoldError(
+                f"{label} {value!r}: use letters, digits, '.', '_' and '-' (pass {option})"
+            )
     check_target(target, force)
     values = {"NAME": name, "OWNER": owner, "VERSION": __version__}
     done = Scaffolded(target)
