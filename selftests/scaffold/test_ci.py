@@ -132,3 +132,30 @@ def test_team_item_failure_turns_the_run_red(installed: Installed, ci_run: Any) 
     assert "TEAM-01 public models without a description" in team["tests"][0]["message"]
     assert "llama3.1:latest" in team["tests"][0]["message"]
     assert record["verdict"] == "RED"
+
+
+def test_root_conftest_serves_the_teams_checks(installed: Installed, ci_run: Any) -> None:
+    repo, _ = ci_run
+    conftest = repo / "conftest.py"
+    original = conftest.read_text("utf-8")
+    conftest.write_text(
+        original + "\n\nimport pytest\n\n\n@pytest.fixture\ndef team_value() -> str:\n"
+        "    return 'from the root conftest'\n",
+        "utf-8",
+    )
+    check = repo / "checks" / "test_root_fixture.py"
+    check.write_text(
+        "import pytest\n\n\n@pytest.mark.predeploy\n@pytest.mark.checklist('TEAM-01')\n"
+        "def test_uses_root_fixture(team_value):\n"
+        "    assert team_value == 'from the root conftest'\n",
+        "utf-8",
+    )
+    try:
+        cmd = installed.command("run", "predeploy", "--out", "records/root", "-k", "root_fixture")
+        output = run(cmd, repo, clean_env(installed))
+    finally:
+        conftest.write_text(original, "utf-8")
+        check.unlink()
+    record = json.loads((repo / "records/root/record.json").read_text("utf-8"))
+    outcomes = {t["nodeid"]: t["outcome"] for t in record["items"]["TEAM-01"]["tests"]}
+    assert outcomes["checks/test_root_fixture.py::test_uses_root_fixture"] == "passed", output
