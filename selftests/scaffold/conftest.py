@@ -12,6 +12,10 @@ from pathlib import Path
 import pytest
 from scaffold_env import CHECKOUT, NOT_SOURCE, Installed, clean_env, exit_code, run
 
+from gateproof.stack.testing import reference_stack
+
+__all__ = ["reference_stack"]  # the shared reference deployment, for the after-deploy job
+
 
 @pytest.fixture(scope="session")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:

@@ -11,12 +11,29 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 CHECKOUT = Path(__file__).resolve().parents[2]
-BASE_PORT = int(os.environ.get("GATEPROOF_SELFTEST_BASE_PORT", "26100")) + 80
+
+
+def _closed_ports(count: int) -> list[int]:
+    """Ports nothing listens on: bound once by the OS's choice, then released."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+# gateway, Redis, Prometheus, Alertmanager of the scaffolded settings, moved where the
+# connection is refused at once (the scaffold's defaults, 4000, 6379, ..., may be in use here)
+GATEWAY_PORT, REDIS_PORT, PROMETHEUS_PORT, ALERTMANAGER_PORT = _closed_ports(4)
 # what a pipeline exports from its secret variables (the scaffolded settings reference them)
 SECRETS = ("selftest-master-key-5e1d0c", "selftest-redis-pass-8b7f2a")
 
@@ -50,10 +67,10 @@ def clean_env(installed: Installed, **extra: str) -> dict[str, str]:
     env["PIP_NO_INDEX"] = "1"
     env["PIP_FIND_LINKS"] = str(installed.wheel.parent)
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
-    env["GATEPROOF_GATEWAY_URL"] = f"http://127.0.0.1:{BASE_PORT}"
-    env["GATEPROOF_REDIS_PORT"] = str(BASE_PORT + 1)
-    env["GATEPROOF_PROMETHEUS_URL"] = f"http://127.0.0.1:{BASE_PORT + 2}"
-    env["GATEPROOF_ALERTMANAGER_URL"] = f"http://127.0.0.1:{BASE_PORT + 3}"
+    env["GATEPROOF_GATEWAY_URL"] = f"http://127.0.0.1:{GATEWAY_PORT}"
+    env["GATEPROOF_REDIS_PORT"] = str(REDIS_PORT)
+    env["GATEPROOF_PROMETHEUS_URL"] = f"http://127.0.0.1:{PROMETHEUS_PORT}"
+    env["GATEPROOF_ALERTMANAGER_URL"] = f"http://127.0.0.1:{ALERTMANAGER_PORT}"
     env["GATEPROOF_TIMEOUTS_CONNECT_S"] = "0.5"
     env["LITELLM_MASTER_KEY"], env["REDIS_PASSWORD"] = SECRETS
     env.update(extra)

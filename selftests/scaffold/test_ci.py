@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import yaml
-from scaffold_env import BASE_PORT, SECRETS, Installed, clean_env, exit_code, git_clone, run
+from scaffold_env import GATEWAY_PORT, SECRETS, Installed, clean_env, exit_code, git_clone, run
 
 GITHUB = ".github/workflows/gateproof.yml"
 GITLAB = ".gitlab-ci.yml"
@@ -91,7 +91,7 @@ def test_ci_predeploy_commands_give_a_real_verdict(ci_run: Any) -> None:
     # the live checks ran and could not reach the components: errors naming the setting
     assert record["items"]["PRE-INF-01"]["outcome"] == "error"
     messages = [t["message"] for item in record["items"].values() for t in item["tests"]]
-    assert any(f"http://127.0.0.1:{BASE_PORT}" in m and "gateway.url" in m for m in messages)
+    assert any(f"http://127.0.0.1:{GATEWAY_PORT}" in m and "gateway.url" in m for m in messages)
     # what the artifact steps upload (GitHub: the folder; GitLab: records/ and its JUnit glob)
     assert (out / "report.html").is_file()
     assert "RED" in (out / "report.html").read_text("utf-8")
