@@ -5,8 +5,8 @@ Everything else about the package is declared in pyproject.toml. The acceptance 
 the Prometheus rules and their promtool tests ship as ``gateproof/scaffold/reference/...`` for
 ``gateproof scaffold`` to copy into a new deployment repository. The trees are copied whole at
 build time, so a test directory or rule file added later ships without touching this file.
-An editable install copies nothing: :mod:`gateproof.shipped` then finds the trees in the
-checkout itself.
+An editable install copies nothing: :mod:`gateproof.scaffold.shipped` then finds the trees
+in the checkout itself.
 """
 
 from __future__ import annotations
