@@ -29,9 +29,11 @@ from gateproof.scaffold.shipped import suite_dir
 
 # pytest config files, in the order pytest itself prefers them, and the section each must hold
 INI_FILES = (
+    ("pytest.toml", ""),  # pytest >= 9
+    (".pytest.toml", ""),
     ("pytest.ini", ""),
     (".pytest.ini", ""),
-    ("pyproject.toml", "[tool.pytest.ini_options]"),
+    ("pyproject.toml", "[tool.pytest"),  # [tool.pytest.ini_options], or [tool.pytest] (>= 9)
     ("tox.ini", "[pytest]"),
     ("setup.cfg", "[tool:pytest]"),
 )
