@@ -46,8 +46,8 @@ debs:
 	fi
 
 lint: venv
-	$(BIN)/ruff check src selftests tests bench
-	$(BIN)/ruff format --check src selftests tests bench
+	$(BIN)/ruff check src selftests tests bench setup.py
+	$(BIN)/ruff format --check src selftests tests bench setup.py
 	$(BIN)/mypy
 	@# tests and each selftest folder on their own: every folder has its own conftest module
 	@for dir in tests selftests/*/; do $(BIN)/mypy --strict --no-error-summary $$dir || exit 1; done

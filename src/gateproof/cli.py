@@ -14,15 +14,17 @@ COMMAND_MODULES = (
     "gateproof.config_commands",
     "gateproof.stack.commands",
     "gateproof.release.command",
+    "gateproof.scaffold.commands",
 )
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gateproof",
-        description="Acceptance checks for LLM gateway deployments. The checks themselves run "
-        "under pytest (`pytest -m predeploy|smoke|postdeploy|monitoring`); these commands "
-        "manage the source of truth and the embedded reference deployment.",
+        description="Acceptance checks for LLM gateway deployments. The checks run under "
+        "pytest: `gateproof run PHASES` in a deployment repository (`gateproof scaffold DIR` "
+        "writes one), or `pytest -m PHASE` in gateproof's checkout; the other commands manage "
+        "the source of truth and the embedded reference deployment.",
     )
     parser.add_argument("--version", action="version", version=f"gateproof {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
