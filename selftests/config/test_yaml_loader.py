@@ -122,3 +122,24 @@ def test_a_scalar_where_a_mapping_belongs_names_yaml_not_a_class(tmp_path: Path)
     assert "providers.yaml:2: providers.a: expected a mapping (key: value) here; got" in text
     assert "model-mappings.yaml:2: exact_matches.m: expected a mapping" in text
     assert "instance of" not in text
+
+
+def test_an_impossible_date_is_a_finding_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "providers.yaml"
+    path.write_text("metadata:\n  updated: 2025-13-01\nproviders: {}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_yaml(path)
+    assert ":2: not valid YAML" in caught.value.findings[0]
+    assert "month must be in 1..12" in caught.value.findings[0]
+
+
+def test_the_settings_file_is_read_by_the_same_loader(tmp_path: Path) -> None:
+    from gateproof.settings_loader import SettingsError, load_settings
+
+    path = tmp_path / "gateproof.yaml"
+    path.write_text("# nothing set\n")
+    settings = load_settings(path, explicit=True, env={}, cli={}, base_dir=tmp_path)
+    assert settings.deployment.name == "unnamed"
+    path.write_text("deployment:\n\tname: x\n")
+    with pytest.raises(SettingsError, match="indent with spaces"):
+        load_settings(path, explicit=True, env={}, cli={}, base_dir=tmp_path)

@@ -128,8 +128,10 @@ class YamlDoc:
         return f"{self.name}:{self.line(path)}"
 
 
-def load_yaml(path: Path, max_bytes: int = MAX_SOURCE_BYTES) -> YamlDoc:
-    """Parse ``path``; raise ConfigError with every problem of the file itself."""
+def load_yaml(path: Path, max_bytes: int = MAX_SOURCE_BYTES, allow_empty: bool = False) -> YamlDoc:
+    """Parse ``path``; raise ConfigError with every problem of the file itself.
+
+    ``allow_empty``: a file without any data (only comments) reads as ``{}``."""
     name = display_path(path)
     try:
         size = path.stat().st_size
@@ -161,6 +163,8 @@ def load_yaml(path: Path, max_bytes: int = MAX_SOURCE_BYTES) -> YamlDoc:
         raise ConfigError([f"{name}:1: not valid YAML: {exc}"]) from None
     if builder.findings:
         raise ConfigError(builder.findings)
+    if doc.data is None and allow_empty:
+        doc.data = {}
     if doc.data is None:
         raise ConfigError([f"{name}:1: file is empty; expected a mapping of settings"])
     if not isinstance(doc.data, dict):
@@ -234,7 +238,12 @@ class _Builder:
         cls = event.__class__
         if cls is _ScalarEvent and event.tag is None and not event.anchor:
             # the common case, kept short: an untagged scalar without an anchor
-            return _plain(event.value) if event.implicit[0] else event.value
+            if not event.implicit[0]:
+                return event.value
+            try:
+                return _plain(event.value)
+            except ValueError:  # e.g. an impossible date: the slow path names the line
+                return self._scalar(event)
         if self.budget < 0:
             raise yaml.MarkedYAMLError(
                 problem="aliases expand to too many values (alias bomb?)",
