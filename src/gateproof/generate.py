@@ -168,14 +168,18 @@ class GenerateResult:
 
 
 def generate(
-    config_dir: Path, keep: int = history.DEFAULT_KEEP, now: datetime | None = None
+    config_dir: Path,
+    keep: int = history.DEFAULT_KEEP,
+    now: datetime | None = None,
+    force: bool = False,
 ) -> GenerateResult:
-    """Regenerate the LiteLLM config; a no-op when it already matches the sources."""
+    """Regenerate the LiteLLM config; a no-op when it already matches the sources, unless
+    ``force`` (a new version is stamped and kept even when only the stamp differs)."""
     sources = load_sources(config_dir)
     target = config_dir / GENERATED_FILE
     body = render(sources)
     old = target.read_bytes() if target.exists() else None
-    if old is not None and unstamped(old.decode("utf-8", "replace")) == body:
+    if not force and old is not None and unstamped(old.decode("utf-8", "replace")) == body:
         current = stamp_of(old.decode("utf-8", "replace")) or UNSTAMPED
         return GenerateResult(target, current, changed=False, preserved=None)
     hist = history.History(config_dir)
