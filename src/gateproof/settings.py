@@ -124,7 +124,6 @@ class Thresholds(_Strict):
     cpu_percent: float = Field(80.0, gt=0, le=100)
     memory_percent: float = Field(85.0, gt=0, le=100)
     disk_percent: float = Field(85.0, gt=0, le=100)
-    config_coverage: float = Field(0.9, ge=0, le=1)
     baseline: Baseline = Baseline()
 
 
@@ -133,6 +132,19 @@ class Alerts(_Strict):
     rule_files: list[str] = ["monitoring/prometheus/rules/*.yml"]
     rule_tests: list[str] = ["monitoring/prometheus/tests/*.yml"]
     promtool: str = "promtool"
+
+
+class UnitTests(_Strict):
+    """PRE-TST-01: the deployment repo's own unit tests. With ``command`` they are run here;
+    without it, the reports CI's unit-test step wrote are read (and must be newer than what
+    they cover). Relative paths resolve against ``workdir``, itself against where pytest runs."""
+
+    command: str | None = None
+    workdir: Path = Path(".")
+    junit_xml: Path | None = None
+    coverage_report: Path  # coverage.py JSON (`coverage json`) or XML (`coverage xml`)
+    min_coverage: float = Field(0.9, ge=0, le=1)
+    timeout_s: float = Field(300.0, gt=0)
 
 
 class Paths(_Strict):
@@ -170,6 +182,7 @@ class Settings(_Strict):
     paths: Paths = Paths()
     timeouts: Timeouts = Timeouts()
     signoff: Signoff = Signoff()
+    unit_tests: UnitTests | None = None
 
     def secret_refs(self) -> dict[str, str]:
         """Every secret reference in these settings: dotted key -> reference."""

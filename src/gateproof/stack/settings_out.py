@@ -101,6 +101,11 @@ def settings_data(
         globs = alerts.get(key) or [default]
         alerts[key] = [g if Path(g).is_absolute() else str(repo_root / g) for g in globs]
     data["alerts"] = alerts
+    if isinstance(repo_settings.get("unit_tests"), dict):  # PRE-TST-01, run from the repo
+        unit = dict(repo_settings["unit_tests"])
+        workdir = Path(str(unit.get("workdir", ".")))
+        unit["workdir"] = str(workdir if workdir.is_absolute() else repo_root / workdir)
+        data["unit_tests"] = unit
     Settings.model_validate(data)  # fail now, not in the first test, if it is not valid
     return data
 
