@@ -23,6 +23,7 @@ from gateproof.schema import (
     Sources,
     load_sources,
 )
+from gateproof.schema.base import mask_url_credentials
 from gateproof.schema.yamlsrc import gc_paused
 from gateproof.yamlemit import emit
 
@@ -119,10 +120,10 @@ def stamp_of(text: str) -> str | None:
     return match.group(1) if match else None
 
 
-def check(config_dir: Path) -> str:
+def check(config_dir: Path, sources: Sources | None = None) -> str:
     """An empty string when the committed generated file matches the sources, else a unified
-    diff (committed -> regenerated)."""
-    sources = load_sources(config_dir)
+    diff (committed -> regenerated). ``sources``: already loaded (else read strictly)."""
+    sources = sources or load_sources(config_dir)
     target = config_dir / GENERATED_FILE
     expected = render(sources)
     try:
@@ -152,7 +153,9 @@ _SECRET_LINE = re.compile(
 
 
 def _masked(line: str) -> str:
-    """A diff line with a literal secret value replaced by *** (references stay readable)."""
+    """A diff line with a literal secret value replaced by *** (references stay readable) and
+    credentials inside URLs masked."""
+    line = mask_url_credentials(line)
     match = _SECRET_LINE.match(line)
     if match is None or match.group(2).startswith(("os.environ/", NO_KEY)):
         return line

@@ -16,6 +16,15 @@ ALMOST_REF = re.compile(
 )
 
 
+# user:password@ (or a bare token@) in a URL: LiteLLM would send it, every log would show it.
+URL_CREDENTIALS = re.compile(r"(\b[a-z][a-z0-9+.-]*://)([^/\s@'\"]+)@", re.IGNORECASE)
+
+
+def mask_url_credentials(text: str) -> str:
+    """``http://user:pass@host`` -> ``http://***@host`` anywhere in ``text``."""
+    return URL_CREDENTIALS.sub(r"\1***@", text)
+
+
 class Strict(BaseModel):
     """Unknown keys are errors (the loader adds "did you mean"); values are not coerced loosely."""
 
@@ -43,6 +52,11 @@ def check_secret_ref(value: str | None) -> str | None:
 
 def check_http_url(value: str) -> str:
     parts = urlsplit(value)
+    if "@" in parts.netloc:
+        raise ValueError(
+            "the URL carries credentials (***@host): they would be sent and logged in clear; "
+            "remove them and give the key as api_key: os.environ/NAME"
+        )
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(
             "expected an http:// or https:// URL with a host, e.g. http://127.0.0.1:11434"
