@@ -26,6 +26,10 @@ ALLOW = "  # pragma: allowlist secret"
 # Made-up keys for the literal-secret cases (allowlisted: PRE-SEC-05 must not flag this file).
 FAKE_KEY = "-".join(("sk", "proj", "4fT9qLm2Xv8Rz1Nw6Bk3Hd7Pj5Yc0Ge"))  # pragma: allowlist secret
 FAKE_MASTER = "-".join(("sk", "9Qw2Er4Ty6Ui8Op0As1Df3Gh5Jk7Lz"))  # pragma: allowlist secret
+FAKE_ANTHROPIC = "-".join(
+    ("sk", "ant", "api03", "Zq8Lm3Nx7Vb2Kc9Rt4Wy6Hd1Pf5Gj0Ss")
+)  # pragma: allowlist secret
+FAKE_PASSWORD = "Tr0ub4dor-" + "horse-7731"  # pragma: allowlist secret
 
 PROVIDERS = """\
 # base deployment of the fixtures: three local providers, one disabled cloud provider
@@ -229,11 +233,11 @@ CASES: list[dict[str, Any]] = [
         about="exact match lacks its provider",
     ),
     dict(
-        name="empty-chain",
-        id="PRE-CFG-01",
-        message="List should have at least 1 item",
+        name="ok-empty-chain-ends-the-chain",
+        id=None,
+        message="",
         mappings=sub("    chain: [llama-cpp-default]", "    chain: []"),
-        about="a chain with no target",
+        about="chain: [] is the end of a chain (real files write it): no fallback generated",
     ),
     dict(
         name="tab-indented-line",
@@ -257,9 +261,8 @@ CASES: list[dict[str, Any]] = [
         name="api-key-almost-reference",
         id="PRE-CFG-01",
         message="write os.environ/CLOUD_API_KEY",
-        also=["PRE-SEC-05"],
         providers=sub("api_key: os.environ/CLOUD_API_KEY", "api_key: os.environ.CLOUD_API_KEY"),
-        about="a reference with a dot: LiteLLM would send it as the key",
+        about="a reference with a dot: LiteLLM would send it as the key (a variable name, not a secret)",
     ),
     dict(
         name="generated-key-typo",
@@ -543,6 +546,120 @@ CASES: list[dict[str, Any]] = [
         also=["PRE-CFG-02"],
         generated=sub("      rpm: 120\n", "      rpm: 120\n      mock_response: hello\n"),
         about="a model that answers with a fixed text",
+    ),
+    # --- semantic mistakes: each file valid, the deployment still wrong
+    dict(
+        name="ollama-base-url-v1",
+        id="PRE-CFG-03",
+        message="ends in /v1, but LiteLLM's Ollama route calls <base_url>/api/chat",
+        providers=sub("http://127.0.0.1:11434", "http://127.0.0.1:11434/v1"),
+        about="an Ollama base_url with /v1 (404 at run time)",
+    ),
+    dict(
+        name="vllm-base-url-api",
+        id="PRE-CFG-03",
+        message="ends in /api, but a vllm server speaks the OpenAI API under /v1",
+        providers=sub("http://127.0.0.1:8001", "http://127.0.0.1:8001/api"),
+        about="a vLLM base_url with /api (404 at run time)",
+    ),
+    dict(
+        name="max-model-len-below-context",
+        id="PRE-CFG-03",
+        message="claims 32768 tokens, but the server's max_model_len is 8192",
+        providers=sub(
+            "    models: [Qwen/Qwen2.5-Coder-7B-Instruct]",
+            "    max_model_len: 8192\n    models:\n      - {name: Qwen/Qwen2.5-Coder-7B-Instruct, context_length: 32768}",
+        ),
+        about="vLLM started with a smaller max_model_len than the model claims",
+    ),
+    dict(
+        name="long-context-capability-small-model",
+        id="PRE-CFG-04",
+        message="'llama-cpp-default' has a 4096-token context, below this capability's min_context 16384",
+        providers=sub(
+            "    models: [llama-cpp-default]",
+            "    models: [{name: llama-cpp-default, context_length: 4096}]",
+        ),
+        mappings=sub(
+            "capabilities:\n",
+            "capabilities:\n  long_context:\n    preferred_models: [llama-cpp-default]\n    min_context: 16384\n",
+        ),
+        about="a long-context capability that lists a 4k model",
+    ),
+    dict(
+        name="fallback-to-much-smaller-context",
+        id="PRE-CFG-05",
+        message="'qwen-coder-vllm' (32768 tokens) falls back to 'llama-cpp-default' (4096 tokens)",
+        providers=lambda t: sub(
+            "    models: [llama-cpp-default]",
+            "    models: [{name: llama-cpp-default, context_length: 4096}]",
+        )(
+            sub(
+                "    models: [Qwen/Qwen2.5-Coder-7B-Instruct]",
+                "    models: [{name: Qwen/Qwen2.5-Coder-7B-Instruct, context_length: 32768}]",
+            )(t)
+        ),
+        mappings=sub(
+            'chain: ["qwen2.5-coder:7b", "llama3.1:latest"]', "chain: [llama-cpp-default]"
+        ),
+        about="a fallback chain from a 32k model to a 4k one",
+    ),
+    dict(
+        name="rpm-tpm-swapped",
+        id="PRE-SEC-02",
+        message="rpm 100000 is above tpm 60 (every request would have to be under one token)",
+        mappings=sub("rate_limit: {rpm: 60, tpm: 100000}", "rate_limit: {rpm: 100000, tpm: 60}"),
+        about="rpm and tpm swapped",
+    ),
+    dict(
+        name="env-reference-not-in-header",
+        id="PRE-CFG-02",
+        message="uses os.environ/VLLM_API_KEY but does not list VLLM_API_KEY",
+        generated=sub(
+            '      api_base: "http://127.0.0.1:8001/v1"\n',
+            '      api_base: "http://127.0.0.1:8001/v1"\n      api_key: os.environ/VLLM_API_KEY\n',
+        ),
+        about="a reference added by hand: the gateway's environment would lack it",
+    ),
+    dict(
+        name="key-in-notes",
+        id="PRE-SEC-05",
+        message="holds what looks like an Anthropic API key",
+        providers=sub(
+            "    type: vllm\n",
+            "    type: vllm\n    notes: temporary key " + FAKE_ANTHROPIC + ALLOW + "\n",
+        ),
+        secret=FAKE_ANTHROPIC,
+        about="an Anthropic-style key pasted into a free-text field",
+    ),
+    dict(
+        name="url-credentials",
+        id="PRE-SEC-05",
+        message="a URL with credentials (http://***@127.0.0.1:8080)",
+        also=["PRE-CFG-01"],
+        providers=sub(
+            "http://127.0.0.1:8080", "http://admin:" + FAKE_PASSWORD + "@127.0.0.1:8080" + ALLOW
+        ),
+        secret=FAKE_PASSWORD,
+        about="a password inside a base_url: refused, reported as a secret, never echoed",
+    ),
+    dict(
+        name="ok-placeholders-template-accents",
+        id=None,
+        message="",
+        providers=lambda t: (
+            t.replace(
+                "    models: [llama-cpp-default]\n",
+                "    api_key: not-needed\n    models: [llama-cpp-default]\n",
+            )
+            + "  future-gpu:\n    type: vllm\n    status: template\n    base_url: http://<gpu-host>:<port>\n    models: [modèle-fr]\n"
+            + "  mistral-fr:\n    type: ollama\n    base_url: http://127.0.0.1:11500\n    models: [modèle-fr]\n"
+        ),
+        mappings=sub(
+            "exact_matches:\n",
+            'exact_matches:\n  modèle-fr:\n    provider: mistral-fr\n    rate_limit: {rpm: 30}\n    fallback: ["llama3.1:latest"]\n',
+        ),
+        about="documented placeholder keys, a template with a placeholder URL, an accented name, a fallback on an exact match",
     ),
     # --- edge cases that must pass
     dict(

@@ -7,6 +7,7 @@ record.json. There is no second wiring of the checks to drift from the real one.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -70,6 +71,8 @@ def test_case_fails_the_expected_item(
         assert expect["message"] in messages(own), (
             f"{case}: no {expect['id']} finding contains {expect['message']!r}:\n{messages(own)}"
         )
+    if expect.get("never_shows"):  # nowhere in the record: messages, evidence, anything
+        assert expect["never_shows"] not in json.dumps(items), f"{case}: a secret was recorded"
     for item in ITEMS:
         text = messages(items[item])
         if expect.get("never_shows"):

@@ -187,6 +187,11 @@ def check_source_fallbacks(sources: Sources) -> list[str]:
             )
     for name, cap in sources.mappings.capabilities.items():
         out += _check_targets(sources, "", cap.fallback, ["capabilities", name, "fallback"])
+    for name, match in sources.mappings.exact_matches.items():
+        if match.fallback:
+            out += _check_targets(
+                sources, name, match.fallback, ["exact_matches", name, "fallback"]
+            )
     out += _provider_fallbacks(sources)
     return out
 

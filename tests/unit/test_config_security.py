@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from gateproof import config_checks, secretscan
+from gateproof import config_checks, config_security, secretscan
 from gateproof.errors import ConfigError, ProbeError
 from gateproof.schema import (
     GENERATED_FILE,
@@ -60,10 +60,10 @@ def test_every_model_has_rate_limits_and_they_are_enforced(
 @pytest.mark.predeploy
 @pytest.mark.checklist("PRE-SEC-05")
 def test_no_secret_in_git_history_or_config(config_dir: Path, gateproof_settings: Settings) -> None:
-    findings = config_checks.source_secret_findings(config_dir)
+    findings = config_security.source_secret_findings(config_dir)
     # A file that does not parse holds no value to check (PRE-CFG-01 reports it).
     with contextlib.suppress(ConfigError):
-        findings += config_checks.literal_secret_findings(load_yaml(config_dir / GENERATED_FILE))
+        findings += config_security.literal_secret_findings(load_yaml(config_dir / GENERATED_FILE))
     try:
         repo = gateproof_settings.source_repo or secretscan.repo_root(config_dir)
         history = [str(f) for f in secretscan.scan_history(repo)]
@@ -84,5 +84,5 @@ def test_no_secret_in_git_history_or_config(config_dir: Path, gateproof_settings
 def test_test_only_switches_are_off(generated_doc: Any, gateproof_settings: Settings) -> None:
     findings: list[str] = []
     for config, doc in [generated_doc, *_deployed(gateproof_settings)]:
-        findings += config_checks.switch_findings(config, doc)
+        findings += config_security.switch_findings(config, doc)
     _assert_none("PRE-SEC-06", "test-only switches", findings)
