@@ -26,9 +26,8 @@ ALLOW = "  # pragma: allowlist secret"
 # Made-up keys for the literal-secret cases (allowlisted: PRE-SEC-05 must not flag this file).
 FAKE_KEY = "-".join(("sk", "proj", "4fT9qLm2Xv8Rz1Nw6Bk3Hd7Pj5Yc0Ge"))  # pragma: allowlist secret
 FAKE_MASTER = "-".join(("sk", "9Qw2Er4Ty6Ui8Op0As1Df3Gh5Jk7Lz"))  # pragma: allowlist secret
-FAKE_ANTHROPIC = "-".join(
-    ("sk", "ant", "api03", "Zq8Lm3Nx7Vb2Kc9Rt4Wy6Hd1Pf5Gj0Ss")
-)  # pragma: allowlist secret
+_ANT = ("sk", "ant", "api03", "Zq8Lm3Nx7Vb2Kc9Rt4Wy6Hd1Pf5Gj0Ss")  # pragma: allowlist secret
+FAKE_ANTHROPIC = "-".join(_ANT)
 FAKE_PASSWORD = "Tr0ub4dor-" + "horse-7731"  # pragma: allowlist secret
 
 PROVIDERS = """\
