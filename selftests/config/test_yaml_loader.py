@@ -86,12 +86,14 @@ def test_alias_bomb_is_refused_quickly(tmp_path: Path) -> None:
     assert "alias bomb" in findings[0]
 
 
-def test_ten_megabyte_file_is_refused_without_reading_it(tmp_path: Path) -> None:
+def test_an_oversized_file_is_refused_without_reading_it(tmp_path: Path) -> None:
     path = tmp_path / "providers.yaml"
     with path.open("wb") as handle:
-        handle.truncate(10 * 1024 * 1024)
-    findings = _findings(path, path.read_bytes())
-    assert "file is 10.5 MB" in findings[0] and f"{MAX_SOURCE_BYTES / 1e6:.1f} MB" in findings[0]
+        handle.truncate(40 * 1024 * 1024)  # sparse: nothing is written or read
+    with pytest.raises(ConfigError) as caught:
+        load_yaml(path)
+    findings = caught.value.findings
+    assert "file is 41.9 MB" in findings[0] and f"{MAX_SOURCE_BYTES / 1e6:.1f} MB" in findings[0]
 
 
 def test_missing_file_is_a_finding(tmp_path: Path) -> None:

@@ -55,6 +55,10 @@ _PLACEHOLDER_SHAPE = re.compile(
     re.IGNORECASE,
 )
 BASELINE_FILE = ".secrets.baseline"
+_CANDIDATE = re.compile(
+    r"[A-Za-z0-9+/=_.~-]{16,}|key|pass|pwd|secret|token|auth|cred|private|://[^/\s]*@",
+    re.IGNORECASE,
+)
 
 
 def is_placeholder(value: str) -> bool:
@@ -238,7 +242,11 @@ def _scan_blob(data: bytes, path: str) -> list[Hit]:
         return []  # binary
     lines = data.decode("utf-8", "replace").splitlines()
     hits: list[Hit] = []
-    for secret in _process_line_based_plugins(list(enumerate(lines, 1)), path):
+    # Only lines some detector could flag: a keyword, a URL with userinfo, a key header, or a
+    # long token (every pattern and entropy detector needs 16+ such characters). A 10,000-model
+    # config is 100,000 lines of names and numbers: this keeps its first scan to seconds.
+    candidates = [(n, text) for n, text in enumerate(lines, 1) if _CANDIDATE.search(text)]
+    for secret in _process_line_based_plugins(candidates, path):
         value = secret.secret_value or ""
         if is_placeholder(value):
             continue

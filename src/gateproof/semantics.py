@@ -35,13 +35,17 @@ _HEADER_ENV = re.compile(r"^# Needs in the gateway's environment:(.*?)(?=^# \w+:
 
 def contexts(sources: Sources) -> dict[str, int]:
     """Public model name -> context_length its provider lists for it (when it says)."""
+    sizes = {
+        (pname, model.name): model.context_length
+        for pname, provider in sources.providers.items()
+        for model in provider.models
+        if model.context_length
+    }
     out: dict[str, int] = {}
     for name, match in sources.mappings.exact_matches.items():
-        provider = sources.providers.get(match.provider)
-        backend = match.backend_model or name
-        for model in provider.models if provider else []:
-            if model.name == backend and model.context_length:
-                out[name] = model.context_length
+        size = sizes.get((match.provider, match.backend_model or name))
+        if size:
+            out[name] = size
     return out
 
 
