@@ -128,3 +128,17 @@ def test_ci_reports_older_than_the_code_are_an_error(acceptance: Any, tmp_path: 
     assert str(work / "tool.py") in messages(item)
     os.utime(work / "tool.py", (time.time() - 900, time.time() - 900))  # code older: fine
     assert _run(acceptance, _settings(tmp_path, section))["outcome"] == "passed"
+
+
+def test_the_stack_settings_carry_the_unit_tests_from_the_repository(tmp_path: Path) -> None:
+    import yaml
+
+    from gateproof.settings import Settings
+    from gateproof.stack.layout import RunDir
+    from gateproof.stack.settings_out import settings_data
+
+    repo_settings = yaml.safe_load((REFERENCE / "gateproof.yaml").read_text(encoding="utf-8"))
+    data = settings_data(RunDir.at(tmp_path), 24100, [], repo_settings, REPO, [])
+    unit = Settings.model_validate(data).unit_tests
+    assert unit is not None and unit.workdir == REPO  # absolute: the stack runs from anywhere
+    assert unit.command == repo_settings["unit_tests"]["command"]
