@@ -101,6 +101,29 @@ def keep(text: str) -> str:
     return text
 
 
+def team_providers(text: str) -> str:
+    """A team's own keys on providers and at the top (issue 9's real-world file)."""
+    text = text.replace(
+        "    type: vllm\n",
+        "    type: vllm\n    owner: ml-infra\n    sla_tier: gold\n    cost_center: 4711\n",
+    ).replace(
+        "    type: ollama\n",
+        "    type: ollama\n    owner: desktop\n    maintenance_window: sun-02\n",
+        1,
+    )
+    return "team: platform-ml\nreview_cycle: quarterly\n" + text
+
+
+def team_mappings(text: str) -> str:
+    return (
+        text.replace(
+            "  qwen-coder-vllm:\n    provider: vllm\n",
+            "  qwen-coder-vllm:\n    provider: vllm\n    runbook: https://wiki.example.invalid/qwen\n    added_by: alice\n",
+        )
+        + "changelog: [one, two]\n"
+    )
+
+
 CASES: list[dict[str, Any]] = [
     # --- PRE-CFG-01: the files themselves
     dict(
@@ -659,6 +682,26 @@ CASES: list[dict[str, Any]] = [
             'exact_matches:\n  modèle-fr:\n    provider: mistral-fr\n    rate_limit: {rpm: 30}\n    fallback: ["llama3.1:latest"]\n',
         ),
         about="documented placeholder keys, a template with a placeholder URL, an accented name, a fallback on an exact match",
+    ),
+    dict(
+        name="ok-team-metadata-keys",
+        id=None,
+        message="",
+        providers=team_providers,
+        mappings=team_mappings,
+        about="a team's own keys (owner, sla_tier, runbook...) resemble no known key: kept as metadata, no finding",
+    ),
+    dict(
+        name="team-format-real-bugs",
+        id="PRE-CFG-04",
+        message="'vllm' is a provider, not a model",
+        also=["PRE-CFG-02", "PRE-CFG-05"],
+        providers=team_providers,
+        mappings=lambda t: team_mappings(t).replace(
+            "preferred_models: [qwen-coder-vllm,", "preferred_models: [vllm,"
+        ),
+        generated=sub('- qwen-coder-vllm: ["qwen2.5-coder:7b"', "- qwen-coder-vllm: [ollama"),
+        about="issue 9's file: its own metadata keys hid nothing; a capability and a router fallback naming providers are reported",
     ),
     # --- edge cases that must pass
     dict(

@@ -70,9 +70,17 @@ _PRUNE_PASSES = 4
 Dropped = tuple[tuple[Hashable, ...], str]
 
 
-def validate_leniently(doc: YamlDoc, root: type[M]) -> tuple[M | None, list[str], list[Dropped]]:
+# Where an unknown key is never mere metadata: gateproof or LiteLLM act on these sections.
+_ACTING = frozenset({"generator", "rate_limit", "default_rate_limit"})
+
+
+def validate_leniently(
+    doc: YamlDoc, root: type[M], metadata_ok: bool = False
+) -> tuple[M | None, list[str], list[Dropped]]:
     """``doc`` as ``root``: the model of what validates (None when nothing sensible is left),
-    every finding of the whole file, and what was left out."""
+    every finding of the whole file, and what was left out. ``metadata_ok`` (the hand-kept
+    sources): an unknown key that resembles no known key, outside the sections gateproof acts
+    on, is the team's own metadata, kept out of the model and not a finding."""
     data = doc.data
     findings: list[str] = []
     dropped: list[Dropped] = []
@@ -82,12 +90,27 @@ def validate_leniently(doc: YamlDoc, root: type[M]) -> tuple[M | None, list[str]
                 return root.model_validate(data), findings, dropped
         except ValidationError as exc:
             if attempt == 0:
-                findings = findings_from(exc, doc, root)
+                errors = exc.errors(include_url=False)
+                found = findings_from(exc, doc, root)
+                findings = [
+                    finding
+                    for err, finding in zip(errors, found, strict=True)
+                    if not (metadata_ok and _metadata(err, data, root))
+                ]
             data, gone = _pruned(data, exc, root)
             dropped += [(tuple(p), kind) for p, kind in gone]
             if not gone:
                 break
     return None, findings, dropped
+
+
+def _metadata(err: Any, data: Any, root: type[BaseModel]) -> bool:
+    if err["type"] != "extra_forbidden":
+        return False
+    path = _existing(data, err["loc"])
+    if not path or any(step in _ACTING for step in path):
+        return False
+    return not did_you_mean(str(path[-1]), allowed_keys(root, path[:-1]))
 
 
 def _pruned(

@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from gateproof.errors import ConfigError
-from gateproof.schema.findings import dotted, findings_from
+from gateproof.schema.findings import dotted
 from gateproof.schema.loading import Dropped, validate_leniently
 from gateproof.schema.mappings import ExactMatch, MappingsFile
 from gateproof.schema.providers import LITELLM_ROUTE, Provider, ProvidersFile
-from gateproof.schema.yamlsrc import MAX_SOURCE_BYTES, YamlDoc, gc_paused, load_yaml
+from gateproof.schema.yamlsrc import MAX_SOURCE_BYTES, YamlDoc, load_yaml
 
 PROVIDERS_FILE = "providers.yaml"
 MAPPINGS_FILE = "model-mappings.yaml"
@@ -120,6 +120,11 @@ class CheckedSources:
     dropped: list[tuple[str, Dropped]]  # (file, (path, why))
 
     @property
+    def metadata_keys(self) -> list[str]:
+        """Unknown keys read as the team's own metadata (no finding)."""
+        return [f"{file}: {dotted(path)}" for file, (path, why) in self.dropped if why == "unknown"]
+
+    @property
     def invalid_entries(self) -> list[str]:
         """What was left out besides plain unknown keys: a render of the rest lacks it."""
         return [f"{file}: {dotted(path)}" for file, (path, why) in self.dropped if why != "unknown"]
@@ -156,7 +161,7 @@ def check_sources(config_dir: Path, max_bytes: int = MAX_SOURCE_BYTES) -> Checke
     for name, root in ((PROVIDERS_FILE, ProvidersFile), (MAPPINGS_FILE, MappingsFile)):
         if name not in docs:
             continue
-        model, found, gone = validate_leniently(docs[name], root)
+        model, found, gone = validate_leniently(docs[name], root, metadata_ok=True)
         findings += found
         dropped += [(name, d) for d in gone]
         if model is None:
@@ -186,26 +191,12 @@ def _assemble(config_dir: Path, docs: dict[str, YamlDoc], models: dict[str, Base
 
 
 def load_sources(config_dir: Path, max_bytes: int = MAX_SOURCE_BYTES) -> Sources:
-    """Load and validate providers.yaml and model-mappings.yaml of ``config_dir``.
+    """Load and validate providers.yaml and model-mappings.yaml of ``config_dir`` (the team's
+    own metadata keys allowed, see ``check_sources``).
 
     Raises ConfigError carrying every finding of both files (not just the first).
     """
-    docs: dict[str, YamlDoc] = {}
-    findings: list[str] = []
-    for name in SOURCE_FILES:
-        try:
-            docs[name] = load_yaml(config_dir / name, max_bytes)
-        except ConfigError as exc:
-            findings.extend(exc.findings)
-    models: dict[str, BaseModel] = {}
-    for name, root in ((PROVIDERS_FILE, ProvidersFile), (MAPPINGS_FILE, MappingsFile)):
-        if name not in docs:
-            continue
-        try:
-            with gc_paused():
-                models[name] = root.model_validate(docs[name].data)
-        except ValidationError as exc:
-            findings.extend(findings_from(exc, docs[name], root))
-    if findings:
-        raise ConfigError(findings)
-    return _assemble(config_dir, docs, models)
+    checked = check_sources(config_dir, max_bytes)
+    if checked.findings or checked.sources is None:
+        raise ConfigError(checked.findings or [f"{config_dir}: the sources do not validate"])
+    return checked.sources
