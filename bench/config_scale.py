@@ -11,7 +11,16 @@ and a 20-target default chain), then times, in a fresh process per size:
 and prints the best wall time of 3 runs and the peak RSS growth (ru_maxrss) of that process.
 Targets: 10,000 models under 1 s; 50,000 no more than 6x the 10,000 time.
 
+``--phase`` times the whole predeploy phase as an operator runs it, ``pytest -m predeploy
+tests/unit`` in a child process (wall time and the child's peak RSS): the reference config
+(without the deployment's own unit-test command, PRE-TST-01 then N/A) against a bare pytest run
+of one trivial test; then 10,000 and 50,000 synthetic models, each in a git repository of its
+own with a two-version store, cold (empty secret-scan cache) and warm (second run). Targets:
+reference within 2x bare; 10,000 within 3 s warm and 6 s cold, under 150 MB; 50,000 within 6x
+the 10,000 figure.
+
     .venv/bin/python bench/config_scale.py [SIZES...]
+    .venv/bin/python bench/config_scale.py --phase [SIZES...]
 """
 
 from __future__ import annotations
@@ -115,9 +124,92 @@ def child(models: int) -> None:
     )
 
 
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _timed_pytest(args: list[str], env: dict[str, str]) -> tuple[float, float, int]:
+    """(wall s, peak RSS MB, exit code) of one pytest child, measured from a wrapper process
+    so the RSS is that child's alone."""
+    code = (
+        "import resource, subprocess, sys, time, json\n"
+        "t = time.perf_counter()\n"
+        "out = subprocess.DEVNULL\n"
+        "rc = subprocess.run(sys.argv[1:], stdout=out, stderr=out).returncode\n"
+        "wall = time.perf_counter() - t\n"
+        "rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
+        "print(json.dumps([wall, rss, rc]))\n"
+    )
+    argv = [sys.executable, "-c", code, sys.executable, "-m", "pytest", "-q", "-p", "no:randomly"]
+    done = subprocess.run([*argv, *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=900, check=True)  # fmt: skip
+    wall, rss, rc = json.loads(done.stdout.strip().splitlines()[-1])
+    return float(wall), float(rss), int(rc)
+
+
+def _synthetic_deployment(directory: Path, models: int) -> Path:
+    """Sources, generated file with two kept versions, committed in a git repo; settings."""
+    from gateproof.generate import generate
+
+    config = directory / "config"
+    config.mkdir()
+    write_sources(config, models)
+    (config / ".gitignore").write_text(".litellm-history/\n")
+    generate(config)
+    generate(config, force=True)
+    git = ["git", "-C", str(directory), "-c", "user.name=b", "-c", "user.email=b@b"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "synthetic"], check=True)
+    settings = directory / "gateproof.yaml"
+    settings.write_text(f"config_dir: {config}\n", encoding="utf-8")
+    return settings
+
+
+def phase(sizes: list[int]) -> None:
+    import os
+    import shutil
+
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        env = {**os.environ, "XDG_CACHE_HOME": str(base / "cache")}
+        (base / "bare").mkdir()
+        (base / "bare" / "test_bare.py").write_text("def test_nothing():\n    pass\n")
+        bare = min(_timed_pytest([str(base / "bare" / "test_bare.py")], env)[0] for _ in range(3))
+        reference = base / "reference.yaml"
+        text = (ROOT / "config" / "gateproof.yaml").read_text(encoding="utf-8")
+        text = (
+            text.split("\nunit_tests:")[0]
+            + "\n"
+            + text.split("\npaths:", 1)[1].join(["paths:", ""])
+        )
+        reference.write_text(f"config_dir: {ROOT / 'config'}\n" + text, encoding="utf-8")
+        args = ["-m", "predeploy", "tests/unit", "--gateproof-config", str(reference)]
+        _timed_pytest(args, env)  # warm the secret-scan cache of this repository
+        ref = min(_timed_pytest(args, env)[0] for _ in range(3))
+        print(f"bare pytest run {bare:.2f} s; reference predeploy tests/unit {ref:.2f} s "
+              f"({ref / bare:.2f}x, target <= 2x)")  # fmt: skip
+        figures: dict[int, float] = {}
+        for size in sizes:
+            work = base / f"m{size}"
+            work.mkdir()
+            settings = _synthetic_deployment(work, size)
+            shutil.rmtree(base / "cache", ignore_errors=True)
+            args = ["-m", "predeploy", "tests/unit", "--gateproof-config", str(settings)]
+            cold, cold_rss, rc = _timed_pytest(args, env)
+            warm, warm_rss, _rc = _timed_pytest(args, env)
+            figures[size] = warm
+            print(f"{size:>6} models: cold {cold:.2f} s ({cold_rss:.0f} MB), warm {warm:.2f} s "
+                  f"({warm_rss:.0f} MB), exit {rc}")  # fmt: skip
+        if 10000 in figures and 50000 in figures:
+            print(f"50k / 10k warm ratio: {figures[50000] / figures[10000]:.2f} (target <= 6)")
+
+
 def main(argv: list[str]) -> int:
     if argv[:1] == ["--child"]:
         child(int(argv[1]))
+        return 0
+    if argv[:1] == ["--phase"]:
+        phase([int(a) for a in argv[1:]] or [10000, 50000])
         return 0
     sizes = [int(a) for a in argv] or [1000, 10000, 50000]
     results = {}

@@ -2,8 +2,8 @@
 """Write fixtures/configs/<case>/ (run from the repo root: python selftests/config/make_fixtures.py).
 
 Each case is the small base deployment below with one thing broken (or one edge case), plus
-expect.yaml: the checklist ID that must fail, a fragment of its message, and any other IDs that
-fail as a consequence. Cases that need a generated file get one rendered from their own sources
+expect.yaml: the checklist ID that must fail, a fragment of its message, any other IDs that
+fail as a consequence, and the IDs left unchecked (error) because a file does not parse. Cases that need a generated file get one rendered from their own sources
 and then edited, as a hand edit would.
 """
 
@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from gateproof.errors import ConfigError
 from gateproof.generate import render
 from gateproof.schema import load_sources
 
@@ -25,6 +26,9 @@ ALLOW = "  # pragma: allowlist secret"
 # Made-up keys for the literal-secret cases (allowlisted: PRE-SEC-05 must not flag this file).
 FAKE_KEY = "-".join(("sk", "proj", "4fT9qLm2Xv8Rz1Nw6Bk3Hd7Pj5Yc0Ge"))  # pragma: allowlist secret
 FAKE_MASTER = "-".join(("sk", "9Qw2Er4Ty6Ui8Op0As1Df3Gh5Jk7Lz"))  # pragma: allowlist secret
+_ANT = ("sk", "ant", "api03", "Zq8Lm3Nx7Vb2Kc9Rt4Wy6Hd1Pf5Gj0Ss")  # pragma: allowlist secret
+FAKE_ANTHROPIC = "-".join(_ANT)
+FAKE_PASSWORD = "Tr0ub4dor-" + "horse-7731"  # pragma: allowlist secret
 
 PROVIDERS = """\
 # base deployment of the fixtures: three local providers, one disabled cloud provider
@@ -80,6 +84,8 @@ fallback_chains:
 """
 
 Edit = Callable[[str], str]
+# A source file that does not parse leaves these unchecked (one line each; PRE-CFG-01 explains).
+BLOCKED = ["PRE-CFG-02", "PRE-CFG-03", "PRE-CFG-04", "PRE-CFG-05", "PRE-SEC-02"]
 
 
 def sub(old: str, new: str) -> Edit:
@@ -95,10 +101,34 @@ def keep(text: str) -> str:
     return text
 
 
+def team_providers(text: str) -> str:
+    """A team's own keys on providers and at the top (issue 9's real-world file)."""
+    text = text.replace(
+        "    type: vllm\n",
+        "    type: vllm\n    owner: ml-infra\n    sla_tier: gold\n    cost_center: 4711\n",
+    ).replace(
+        "    type: ollama\n",
+        "    type: ollama\n    owner: desktop\n    maintenance_window: sun-02\n",
+        1,
+    )
+    return "team: platform-ml\nreview_cycle: quarterly\n" + text
+
+
+def team_mappings(text: str) -> str:
+    return (
+        text.replace(
+            "  qwen-coder-vllm:\n    provider: vllm\n",
+            "  qwen-coder-vllm:\n    provider: vllm\n    runbook: https://wiki.example.invalid/qwen\n    added_by: alice\n",
+        )
+        + "changelog: [one, two]\n"
+    )
+
+
 CASES: list[dict[str, Any]] = [
     # --- PRE-CFG-01: the files themselves
     dict(
         name="malformed-yaml",
+        not_checked=BLOCKED,
         id="PRE-CFG-01",
         message="not valid YAML",
         providers=sub("    type: vllm\n", "   type: vllm\n  - oops\n"),
@@ -106,6 +136,7 @@ CASES: list[dict[str, Any]] = [
     ),
     dict(
         name="empty-mappings",
+        not_checked=BLOCKED,
         id="PRE-CFG-01",
         message="file is empty",
         mappings=lambda t: "# nothing here yet\n",
@@ -113,6 +144,7 @@ CASES: list[dict[str, Any]] = [
     ),
     dict(
         name="list-not-mapping",
+        not_checked=BLOCKED,
         id="PRE-CFG-01",
         message="the top level is a list",
         providers=lambda t: "- ollama\n- vllm\n",
@@ -120,6 +152,7 @@ CASES: list[dict[str, Any]] = [
     ),
     dict(
         name="duplicate-provider",
+        not_checked=BLOCKED,
         id="PRE-CFG-01",
         message="duplicate key 'ollama'",
         providers=lambda t: t + "  ollama:\n    type: ollama\n    base_url: http://127.0.0.1:1\n",
@@ -127,6 +160,7 @@ CASES: list[dict[str, Any]] = [
     ),
     dict(
         name="duplicate-exact-match",
+        not_checked=BLOCKED,
         id="PRE-CFG-01",
         message="duplicate key 'llama3.1:latest'",
         mappings=sub(
@@ -137,6 +171,7 @@ CASES: list[dict[str, Any]] = [
     ),
     dict(
         name="non-utf8",
+        not_checked=BLOCKED,
         id="PRE-CFG-01",
         message="not UTF-8",
         raw_providers=True,
@@ -145,6 +180,7 @@ CASES: list[dict[str, Any]] = [
     ),
     dict(
         name="two-documents",
+        not_checked=BLOCKED,
         id="PRE-CFG-01",
         message="more than one YAML document",
         mappings=lambda t: t + "---\nexact_matches: {}\n",
@@ -152,6 +188,7 @@ CASES: list[dict[str, Any]] = [
     ),
     dict(
         name="alias-bomb",
+        not_checked=BLOCKED,
         id="PRE-CFG-01",
         message="alias bomb",
         mappings=lambda t: (
@@ -218,14 +255,15 @@ CASES: list[dict[str, Any]] = [
         about="exact match lacks its provider",
     ),
     dict(
-        name="empty-chain",
-        id="PRE-CFG-01",
-        message="List should have at least 1 item",
+        name="ok-empty-chain-ends-the-chain",
+        id=None,
+        message="",
         mappings=sub("    chain: [llama-cpp-default]", "    chain: []"),
-        about="a chain with no target",
+        about="chain: [] is the end of a chain (real files write it): no fallback generated",
     ),
     dict(
         name="tab-indented-line",
+        not_checked=BLOCKED,
         id="PRE-CFG-01",
         message="indent with spaces",
         providers=sub("    type: vllm\n", "\ttype: vllm\n"),
@@ -233,6 +271,7 @@ CASES: list[dict[str, Any]] = [
     ),
     dict(
         name="unquoted-colon-in-value",
+        not_checked=BLOCKED,
         id="PRE-CFG-01",
         message="must be quoted",
         providers=sub(
@@ -244,15 +283,14 @@ CASES: list[dict[str, Any]] = [
         name="api-key-almost-reference",
         id="PRE-CFG-01",
         message="write os.environ/CLOUD_API_KEY",
-        also=["PRE-SEC-05"],
         providers=sub("api_key: os.environ/CLOUD_API_KEY", "api_key: os.environ.CLOUD_API_KEY"),
-        about="a reference with a dot: LiteLLM would send it as the key",
+        about="a reference with a dot: LiteLLM would send it as the key (a variable name, not a secret)",
     ),
     dict(
         name="generated-key-typo",
         id="PRE-CFG-01",
         message="unknown key 'optional_pre_call_check' (did you mean 'optional_pre_call_checks'?)",
-        also=["PRE-CFG-02"],
+        also=["PRE-CFG-02", "PRE-SEC-02"],  # LiteLLM ignores the misspelt key: limits off
         generated=sub("optional_pre_call_checks:", "optional_pre_call_check:"),
         about="hand edit of the generated file with a typo LiteLLM would silently ignore",
     ),
@@ -531,6 +569,140 @@ CASES: list[dict[str, Any]] = [
         generated=sub("      rpm: 120\n", "      rpm: 120\n      mock_response: hello\n"),
         about="a model that answers with a fixed text",
     ),
+    # --- semantic mistakes: each file valid, the deployment still wrong
+    dict(
+        name="ollama-base-url-v1",
+        id="PRE-CFG-03",
+        message="ends in /v1, but LiteLLM's Ollama route calls <base_url>/api/chat",
+        providers=sub("http://127.0.0.1:11434", "http://127.0.0.1:11434/v1"),
+        about="an Ollama base_url with /v1 (404 at run time)",
+    ),
+    dict(
+        name="vllm-base-url-api",
+        id="PRE-CFG-03",
+        message="ends in /api, but a vllm server speaks the OpenAI API under /v1",
+        providers=sub("http://127.0.0.1:8001", "http://127.0.0.1:8001/api"),
+        about="a vLLM base_url with /api (404 at run time)",
+    ),
+    dict(
+        name="max-model-len-below-context",
+        id="PRE-CFG-03",
+        message="claims 32768 tokens, but the server's max_model_len is 8192",
+        providers=sub(
+            "    models: [Qwen/Qwen2.5-Coder-7B-Instruct]",
+            "    max_model_len: 8192\n    models:\n      - {name: Qwen/Qwen2.5-Coder-7B-Instruct, context_length: 32768}",
+        ),
+        about="vLLM started with a smaller max_model_len than the model claims",
+    ),
+    dict(
+        name="long-context-capability-small-model",
+        id="PRE-CFG-04",
+        message="'llama-cpp-default' has a 4096-token context, below this capability's min_context 16384",
+        providers=sub(
+            "    models: [llama-cpp-default]",
+            "    models: [{name: llama-cpp-default, context_length: 4096}]",
+        ),
+        mappings=sub(
+            "capabilities:\n",
+            "capabilities:\n  long_context:\n    preferred_models: [llama-cpp-default]\n    min_context: 16384\n",
+        ),
+        about="a long-context capability that lists a 4k model",
+    ),
+    dict(
+        name="fallback-to-much-smaller-context",
+        id="PRE-CFG-05",
+        message="'qwen-coder-vllm' (32768 tokens) falls back to 'llama-cpp-default' (4096 tokens)",
+        providers=lambda t: sub(
+            "    models: [llama-cpp-default]",
+            "    models: [{name: llama-cpp-default, context_length: 4096}]",
+        )(
+            sub(
+                "    models: [Qwen/Qwen2.5-Coder-7B-Instruct]",
+                "    models: [{name: Qwen/Qwen2.5-Coder-7B-Instruct, context_length: 32768}]",
+            )(t)
+        ),
+        mappings=sub(
+            'chain: ["qwen2.5-coder:7b", "llama3.1:latest"]', "chain: [llama-cpp-default]"
+        ),
+        about="a fallback chain from a 32k model to a 4k one",
+    ),
+    dict(
+        name="rpm-tpm-swapped",
+        id="PRE-SEC-02",
+        message="rpm 100000 is above tpm 60 (every request would have to be under one token)",
+        mappings=sub("rate_limit: {rpm: 60, tpm: 100000}", "rate_limit: {rpm: 100000, tpm: 60}"),
+        about="rpm and tpm swapped",
+    ),
+    dict(
+        name="env-reference-not-in-header",
+        id="PRE-CFG-02",
+        message="uses os.environ/VLLM_API_KEY but does not list VLLM_API_KEY",
+        generated=sub(
+            '      api_base: "http://127.0.0.1:8001/v1"\n',
+            '      api_base: "http://127.0.0.1:8001/v1"\n      api_key: os.environ/VLLM_API_KEY\n',
+        ),
+        about="a reference added by hand: the gateway's environment would lack it",
+    ),
+    dict(
+        name="key-in-notes",
+        id="PRE-SEC-05",
+        message="holds what looks like an Anthropic API key",
+        providers=sub(
+            "    type: vllm\n",
+            "    type: vllm\n    notes: temporary key " + FAKE_ANTHROPIC + ALLOW + "\n",
+        ),
+        secret=FAKE_ANTHROPIC,
+        about="an Anthropic-style key pasted into a free-text field",
+    ),
+    dict(
+        name="url-credentials",
+        id="PRE-SEC-05",
+        message="a URL with credentials (http://***@127.0.0.1:8080)",
+        also=["PRE-CFG-01"],
+        providers=sub(
+            "http://127.0.0.1:8080", "http://admin:" + FAKE_PASSWORD + "@127.0.0.1:8080" + ALLOW
+        ),
+        secret=FAKE_PASSWORD,
+        about="a password inside a base_url: refused, reported as a secret, never echoed",
+    ),
+    dict(
+        name="ok-placeholders-template-accents",
+        id=None,
+        message="",
+        providers=lambda t: (
+            t.replace(
+                "    models: [llama-cpp-default]\n",
+                "    api_key: not-needed\n    models: [llama-cpp-default]\n",
+            )
+            + "  future-gpu:\n    type: vllm\n    status: template\n    base_url: http://<gpu-host>:<port>\n    models: [modèle-fr]\n"
+            + "  mistral-fr:\n    type: ollama\n    base_url: http://127.0.0.1:11500\n    models: [modèle-fr]\n"
+        ),
+        mappings=sub(
+            "exact_matches:\n",
+            'exact_matches:\n  modèle-fr:\n    provider: mistral-fr\n    rate_limit: {rpm: 30}\n    fallback: ["llama3.1:latest"]\n',
+        ),
+        about="documented placeholder keys, a template with a placeholder URL, an accented name, a fallback on an exact match",
+    ),
+    dict(
+        name="ok-team-metadata-keys",
+        id=None,
+        message="",
+        providers=team_providers,
+        mappings=team_mappings,
+        about="a team's own keys (owner, sla_tier, runbook...) resemble no known key: kept as metadata, no finding",
+    ),
+    dict(
+        name="team-format-real-bugs",
+        id="PRE-CFG-04",
+        message="'vllm' is a provider, not a model",
+        also=["PRE-CFG-02", "PRE-CFG-05"],
+        providers=team_providers,
+        mappings=lambda t: team_mappings(t).replace(
+            "preferred_models: [qwen-coder-vllm,", "preferred_models: [vllm,"
+        ),
+        generated=sub('- qwen-coder-vllm: ["qwen2.5-coder:7b"', "- qwen-coder-vllm: [ollama"),
+        about="issue 9's file: its own metadata keys hid nothing; a capability and a router fallback naming providers are reported",
+    ),
     # --- edge cases that must pass
     dict(
         name="ok-short-forms-anchors-comments",
@@ -609,13 +781,24 @@ def write_case(case: dict[str, Any]) -> None:
     else:
         (out / "providers.yaml").write_text(providers, encoding="utf-8")
     (out / "model-mappings.yaml").write_text(mappings, encoding="utf-8")
-    if "generated" in case:
-        text = render(load_sources(out), version="20250101T000000Z")
-        (out / "litellm-unified.yaml").write_text(case["generated"](text), encoding="utf-8")
+    # Every case has a generated file, as a deployment repo does: rendered from the case's
+    # sources, or (when they do not load) from the base ones, as before the breaking edit.
+    try:
+        loaded = load_sources(out)
+    except ConfigError:
+        base = out.parent / ".base"
+        base.mkdir(exist_ok=True)
+        (base / "providers.yaml").write_text(PROVIDERS, encoding="utf-8")
+        (base / "model-mappings.yaml").write_text(MAPPINGS, encoding="utf-8")
+        loaded = load_sources(base)
+        shutil.rmtree(base)
+    text = render(loaded, version="20250101T000000Z")
+    (out / "litellm-unified.yaml").write_text(case.get("generated", keep)(text), encoding="utf-8")
     expect = {
         "id": case["id"],
         "message": case["message"],
         "also": case.get("also", []),
+        "not_checked": case.get("not_checked", []),
         "about": case["about"],
     }
     if "secret" in case:

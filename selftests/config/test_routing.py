@@ -1,10 +1,10 @@
-"""The fallback graph and config coverage."""
+"""The fallback graph."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from gateproof import routing, suite_coverage
+from gateproof import routing
 from gateproof.schema import load_sources
 
 REFERENCE = Path(__file__).resolve().parents[2] / "config"
@@ -36,49 +36,3 @@ def test_reference_graph_is_clean_and_its_depth_is_known() -> None:
     sources = load_sources(REFERENCE)
     assert routing.check_source_fallbacks(sources) == []
     assert routing.depths(routing.chains(sources))["qwen-coder-vllm"] == 4
-
-
-def test_coverage_counts_providers_through_their_models() -> None:
-    sources = load_sources(REFERENCE)
-    result = routing.coverage(sources, models=["qwen-coder-vllm"], chain_names=["default"])
-    assert result.models["qwen-coder-vllm"] and not result.models["llama3.1:latest"]
-    assert result.providers["vllm-qwen"] and not result.providers["ollama"]
-    assert result.chains["default"]
-    assert "openai-cloud" not in result.providers  # disabled: not part of the measure
-    assert result.total == 5 + 4 + 5 and result.covered == 3
-    assert "provider ollama" in result.missing()
-
-
-def test_node_ids_name_what_they_exercise() -> None:
-    seen = suite_coverage.from_node_ids(
-        [
-            "tests/smoke/test_routing.py::test_routes[provider=llama-cpp]",
-            "tests/post/test_models.py::test_answers[model=llama3.1:latest-provider=ollama]",
-            "tests/post/test_fb.py::test_chain[chain=qwen-coder-vllm]",
-            "tests/unit/test_x.py::test_plain",
-            "tests/unit/test_x.py::test_other[ollama]",
-        ]
-    )
-    assert seen.providers == {"llama-cpp", "ollama"}
-    assert seen.models == {"llama3.1:latest"}
-    assert seen.chains == {"qwen-coder-vllm"}
-    assert seen.tests == 3
-
-
-def test_passthrough_keeps_gateproof_options_but_not_the_record() -> None:
-    args = [
-        "-m",
-        "predeploy",
-        "--gateproof-config",
-        "x.yaml",
-        "--gateproof-record=out",
-        "--gateproof-record",
-        "dir",
-        "tests/unit",
-        "--gateproof-redis-port=1",
-    ]
-    assert suite_coverage.passthrough_args(args) == [
-        "--gateproof-config",
-        "x.yaml",
-        "--gateproof-redis-port=1",
-    ]

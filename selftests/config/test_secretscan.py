@@ -193,3 +193,33 @@ def test_digests_in_records_and_manifests_are_not_secrets(repo: Path) -> None:
     )
     files = {f.file for f in scan_history(repo)}
     assert files == {"signing.json"}
+
+
+def test_a_detect_secrets_baseline_is_honoured_and_never_scanned(repo: Path) -> None:
+    rng = random.Random(11)
+    key = _aws_key(rng)
+    _commit(repo, {"deploy/env.yaml": f"aws_access_key_id: {key}\n"}, "audited test key")
+    (finding,) = scan_history(repo)
+    assert finding.file == "deploy/env.yaml"
+    import hashlib
+
+    hashed = hashlib.sha1(key.encode()).hexdigest()  # what detect-secrets records
+    baseline = {"results": {"deploy/env.yaml": [{"type": finding.kind, "hashed_secret": hashed}]}}
+    # A baseline is full of hex digests: committed, it must not raise findings of its own.
+    _commit(repo, {".secrets.baseline": json.dumps(baseline, indent=2)}, "baseline")
+    assert scan_history(repo) == []
+    other = _aws_key(rng)
+    _commit(repo, {"deploy/other.yaml": f"aws_access_key_id: {other}\n"}, "not audited")
+    assert [f.file for f in scan_history(repo)] == ["deploy/other.yaml"]
+
+
+def test_documented_placeholders_are_not_secrets(repo: Path) -> None:
+    doc = (
+        "api_key: <your-api-key>\n"
+        "password: your_password_here\n"
+        "token: ${GITHUB_TOKEN}\n"
+        "secret: changeme-in-production\n"
+        "api_key: not-needed\n"
+    )
+    _commit(repo, {"docs/setup.yaml": doc}, "docs")
+    assert scan_history(repo) == []

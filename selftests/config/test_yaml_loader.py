@@ -86,12 +86,14 @@ def test_alias_bomb_is_refused_quickly(tmp_path: Path) -> None:
     assert "alias bomb" in findings[0]
 
 
-def test_ten_megabyte_file_is_refused_without_reading_it(tmp_path: Path) -> None:
+def test_an_oversized_file_is_refused_without_reading_it(tmp_path: Path) -> None:
     path = tmp_path / "providers.yaml"
     with path.open("wb") as handle:
-        handle.truncate(10 * 1024 * 1024)
-    findings = _findings(path, path.read_bytes())
-    assert "file is 10.5 MB" in findings[0] and f"{MAX_SOURCE_BYTES / 1e6:.1f} MB" in findings[0]
+        handle.truncate(40 * 1024 * 1024)  # sparse: nothing is written or read
+    with pytest.raises(ConfigError) as caught:
+        load_yaml(path)
+    findings = caught.value.findings
+    assert "file is 41.9 MB" in findings[0] and f"{MAX_SOURCE_BYTES / 1e6:.1f} MB" in findings[0]
 
 
 def test_missing_file_is_a_finding(tmp_path: Path) -> None:
@@ -122,3 +124,24 @@ def test_a_scalar_where_a_mapping_belongs_names_yaml_not_a_class(tmp_path: Path)
     assert "providers.yaml:2: providers.a: expected a mapping (key: value) here; got" in text
     assert "model-mappings.yaml:2: exact_matches.m: expected a mapping" in text
     assert "instance of" not in text
+
+
+def test_an_impossible_date_is_a_finding_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "providers.yaml"
+    path.write_text("metadata:\n  updated: 2025-13-01\nproviders: {}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_yaml(path)
+    assert ":2: not valid YAML" in caught.value.findings[0]
+    assert "month must be in 1..12" in caught.value.findings[0]
+
+
+def test_the_settings_file_is_read_by_the_same_loader(tmp_path: Path) -> None:
+    from gateproof.settings_loader import SettingsError, load_settings
+
+    path = tmp_path / "gateproof.yaml"
+    path.write_text("# nothing set\n")
+    settings = load_settings(path, explicit=True, env={}, cli={}, base_dir=tmp_path)
+    assert settings.deployment.name == "unnamed"
+    path.write_text("deployment:\n\tname: x\n")
+    with pytest.raises(SettingsError, match="indent with spaces"):
+        load_settings(path, explicit=True, env={}, cli={}, base_dir=tmp_path)

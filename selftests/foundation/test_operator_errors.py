@@ -32,7 +32,7 @@ def test_impossible_date_in_settings_is_a_usage_error(
     settings_file("deployment:\n  name: 2020-13-01\n")
     result = pytester.runpytest()
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*gateproof.yaml: malformed YAML*month must be in 1..12*"])
+    result.stderr.fnmatch_lines(["*gateproof.yaml:2: not valid YAML*month must be in 1..12*"])
 
 
 def test_waivers_key_without_entries_means_none(pytester: pytest.Pytester) -> None:

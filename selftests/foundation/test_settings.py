@@ -74,8 +74,8 @@ def test_config_option_picks_the_file(
             "redis: {port: 99999}\n",
             "*gateproof.yaml:1: redis.port: Input should be less than or equal to 65535*",
         ),
-        ("gateway: [1, 2\n", "*gateproof.yaml:2: malformed YAML*"),
-        ("- a\n- b\n", "*gateproof.yaml:1: the settings must be a mapping of keys, not a list*"),
+        ("gateway: [1, 2\n", "*gateproof.yaml:2: not valid YAML*"),
+        ("- a\n- b\n", "*gateproof.yaml:1: the top level is a list; expected a mapping*"),
     ],
     ids=["literal-secret", "unknown-key", "bad-port", "malformed", "list"],
 )

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from gateproof.generate import unstamped
+from gateproof.history import History
 from gateproof.schema import load_sources
 from gateproof.stack.component_files import prometheus_config, write_redis_conf
 from gateproof.stack.layout import DEFAULT_BASE_PORT, RunDir
@@ -25,8 +27,11 @@ def source_dir(request: pytest.FixtureRequest) -> Path:
 def test_default_base_port_copies_the_sources_unchanged(source_dir: Path, tmp_path: Path) -> None:
     run = RunDir.at(tmp_path)
     copy_sources(source_dir, run, DEFAULT_BASE_PORT)
-    for name in ("providers.yaml", "model-mappings.yaml", "litellm-unified.yaml"):
+    for name in ("providers.yaml", "model-mappings.yaml"):
         assert (run.config / name).read_bytes() == (source_dir / name).read_bytes(), name
+    generated = (run.config / "litellm-unified.yaml").read_text()
+    assert unstamped(generated) == unstamped((source_dir / "litellm-unified.yaml").read_text())
+    assert len(History(run.config).entries) == 2  # the copied file and this deployment's
 
 
 def test_other_base_port_rewrites_only_the_provider_urls(source_dir: Path, tmp_path: Path) -> None:

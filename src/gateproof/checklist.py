@@ -52,9 +52,7 @@ ITEMS: tuple[Item, ...] = (
         "Fallback chains configured and non-circular",
     ),
     Item("MON-04", "predeploy", f"{_PRE} / Configuration", "Alert rules valid and unit-tested"),
-    Item(
-        "PRE-TST-01", "predeploy", f"{_PRE} / Testing", "Unit tests passing, >90% config coverage"
-    ),
+    Item("PRE-TST-01", "predeploy", f"{_PRE} / Testing", "Unit tests passing, >90% coverage"),
     Item(
         "PRE-TST-02", "predeploy", f"{_PRE} / Testing", "Contract tests (provider API compliance)"
     ),

@@ -1,7 +1,9 @@
 """The predeploy configuration checks as functions: each returns findings (empty = holds).
 
-The acceptance tests in ``tests/unit`` assert that these return nothing; the selftests run
-them over ``fixtures/configs``. Each finding names ``file:line`` and what to do.
+The acceptance tests in ``tests/unit`` are their one wiring: they assert that these return
+nothing (the selftests prove each fixture in ``fixtures/configs`` through those tests). Each
+finding names ``file:line`` and what to do. The checks take what parsed
+(``gateproof.schema.check_sources``), so one finding never hides the others.
 """
 
 from __future__ import annotations
@@ -11,60 +13,44 @@ import shlex
 from collections.abc import Hashable, Sequence
 from pathlib import Path
 
-from gateproof import routing
+from gateproof import drift, routing, semantics
 from gateproof.errors import ConfigError
-from gateproof.generate import RATE_LIMIT_CHECK, check
+from gateproof.generate import RATE_LIMIT_CHECK, check, config_dict, render
 from gateproof.probes.endpoint import endpoint
 from gateproof.schema import (
     GENERATED_FILE,
     MAPPINGS_FILE,
-    NO_KEY,
     PROVIDERS_FILE,
-    SOURCE_FILES,
+    CheckedSources,
     LiteLLMConfig,
     Sources,
     YamlDoc,
-    load_litellm_config,
-    load_sources,
 )
-from gateproof.schema.base import SECRET_REF
 from gateproof.schema.findings import did_you_mean, dotted
+from gateproof.schema.loading import check_litellm_config
 from gateproof.schema.yamlsrc import load_yaml, without_gc
-from gateproof.secretscan import mask
-
-CHECK_IDS = (
-    "PRE-CFG-01",
-    "PRE-CFG-02",
-    "PRE-CFG-03",
-    "PRE-CFG-04",
-    "PRE-CFG-05",
-    "PRE-SEC-02",
-    "PRE-SEC-05",
-    "PRE-SEC-06",
-)
-# Switches meant for tests or debugging only: (section, key, value that is dangerous)
-TEST_SWITCHES: tuple[tuple[str, str, object], ...] = (
-    ("general_settings", "dangerously_allow_mock_testing_request_params", True),
-    ("litellm_settings", "set_verbose", True),
-    ("general_settings", "allow_requests_on_db_unavailable", True),
-)
-DANGEROUS_ENV = re.compile(r"^LITELLM_DANGEROUSLY_|^DETAILED_DEBUG$|^LITELLM_LOG$|^DEBUG$")
-_SECRET_KEY = re.compile(r"(^|_)(key|password|secret|token)$|^database_url$", re.IGNORECASE)
 
 
 def generated(config_dir: Path) -> tuple[LiteLLMConfig, YamlDoc]:
-    """The committed generated config (ConfigError when missing or invalid)."""
-    return load_litellm_config(config_dir / GENERATED_FILE)
+    """What validates of the committed generated config (its schema findings are PRE-CFG-01's);
+    ConfigError only when it does not parse or nothing sensible validates."""
+    return generated_at(config_dir / GENERATED_FILE)
 
 
-def schema_findings(config_dir: Path, settings_file: Path | None = None) -> list[str]:
+def generated_at(path: Path) -> tuple[LiteLLMConfig, YamlDoc]:
+    """``generated`` for any LiteLLM config file (the deployed copy)."""
+    config, doc, findings = check_litellm_config(path)
+    if config is None or doc is None:
+        raise ConfigError(findings)
+    return config, doc
+
+
+def schema_findings(
+    checked: CheckedSources, config_dir: Path, settings_file: Path | None = None
+) -> list[str]:
     """PRE-CFG-01: both sources, the generated config and the settings file load strictly."""
-    out: list[str] = []
-    for load in (lambda: load_sources(config_dir), lambda: generated(config_dir)):
-        try:
-            load()
-        except ConfigError as exc:
-            out += exc.findings
+    out = list(checked.findings)
+    out += check_litellm_config(config_dir / GENERATED_FILE)[2]
     if settings_file is not None and settings_file.is_file():
         from gateproof.schema.loading import load_model
         from gateproof.settings import Settings
@@ -76,17 +62,35 @@ def schema_findings(config_dir: Path, settings_file: Path | None = None) -> list
     return out
 
 
-def drift_findings(config_dir: Path) -> list[str]:
-    """PRE-CFG-02: the committed file equals a fresh render apart from the version stamp."""
-    diff = check(config_dir)
-    if not diff:
-        return []
+def drift_findings(config_dir: Path, sources: Sources, checked: CheckedSources) -> list[str]:
+    """PRE-CFG-02: the committed file means what a fresh render means (models, providers'
+    api_base, parameters, fallbacks, settings); a gateproof-generated one also reads the same
+    apart from its version stamp and sources hash. Entries PRE-CFG-01 rejected are not
+    compared. ConfigError when the committed file does not parse."""
     target = config_dir / GENERATED_FILE
-    return [
-        f"{target}:1: differs from what providers.yaml + model-mappings.yaml generate (stale or "
-        f"edited by hand); regenerate with "
-        f"`gateproof generate --config-dir {shlex.quote(str(config_dir))}`\n" + diff
-    ]
+    doc = load_yaml(target)
+    text = target.read_text(encoding="utf-8")
+    ours = text.startswith(f"# {GENERATED_FILE}: GENERATED by `gateproof generate`")
+    fix = f"regenerate with `gateproof generate --config-dir {shlex.quote(str(config_dir))}`"
+    env = semantics.header_env_findings(config_dir, doc)
+    diffs = drift.meaning_differences(doc.data, config_dict(sources), checked.invalid_names())
+    whole = not checked.invalid_entries  # else a text diff would show the rejected entries
+    if diffs:
+        lines = [
+            f"{target}:1: means something else than {PROVIDERS_FILE} + {MAPPINGS_FILE} generate "
+            f"({len(diffs)} difference(s): stale, edited by hand or from another tool); {fix}",
+            *[f"    {d}" for d in diffs[:50]],
+        ]
+        if ours and whole:
+            lines.append(check(config_dir, sources).rstrip("\n"))
+        return [*env, "\n".join(lines)]
+    if ours and whole and not drift.same_text(text, render(sources)):
+        return [
+            *env,
+            f"{target}:1: edited by hand: it means what the sources generate, but its text "
+            f"differs; {fix}\n" + check(config_dir, sources),
+        ]
+    return env
 
 
 def _server(url: str) -> tuple[tuple[str, int], str]:
@@ -139,7 +143,7 @@ def registry_findings(sources: Sources) -> list[str]:
             out.append(
                 f"{where}: providers.{name}: type {provider.type} needs api_key: os.environ/NAME"
             )
-    return out
+    return out + semantics.url_path_findings(sources) + semantics.max_model_len_findings(sources)
 
 
 @without_gc
@@ -189,7 +193,7 @@ def mapping_findings(sources: Sources) -> list[str]:
             )
     out += _pattern_findings(sources)
     out += _capability_findings(sources)
-    return out
+    return out + semantics.capability_context_findings(sources)
 
 
 def _provider_ref(sources: Sources, name: str, path: Sequence[Hashable]) -> str | None:
@@ -237,6 +241,12 @@ def _capability_findings(sources: Sources) -> list[str]:
             problem = _provider_ref(sources, provider, ref_path)
             out += [problem] if problem else []
     for group, lb in sources.mappings.load_balancing.items():
+        if lb.preferred_model is not None and lb.preferred_model not in routable:
+            path = ["load_balancing", group, "preferred_model"]
+            out.append(
+                f"{sources.where(MAPPINGS_FILE, path)}: {dotted(path)}: "
+                f"{routing.model_problem(sources, lb.preferred_model)}"
+            )
         for index, item in enumerate(lb.providers):
             problem = _provider_ref(
                 sources, item.provider, ["load_balancing", group, "providers", index]
@@ -248,13 +258,13 @@ def _capability_findings(sources: Sources) -> list[str]:
 @without_gc
 def fallback_findings(sources: Sources, config_dir: Path) -> list[str]:
     """PRE-CFG-05: the graph of the sources and the router fallbacks of the committed file."""
-    out = routing.check_source_fallbacks(sources)
+    out = routing.check_source_fallbacks(sources) + semantics.chain_context_findings(sources)
     try:
         config, doc = generated(config_dir)
     except ConfigError:
         return out  # PRE-CFG-01 reports an unloadable generated file
     in_file = routing.check_generated_fallbacks(config, doc)
-    if out and in_file and not check(config_dir):
+    if out and in_file and not check(config_dir, sources):
         return out  # the file is current: its findings repeat the sources' (fix those)
     return out + in_file
 
@@ -299,103 +309,19 @@ def source_rate_limit_findings(sources: Sources) -> list[str]:
                 f"{sources.where(MAPPINGS_FILE, path)}: {dotted(path)}: no rate_limit and no "
                 "generator.default_rate_limit; add rate_limit: {rpm: N, tpm: N}"
             )
-    return out
+    return out + semantics.swapped_limit_findings(sources)
 
 
-@without_gc
-def literal_secret_findings(doc: YamlDoc) -> list[str]:
-    """PRE-SEC-05 (static part): secret-looking values of a config file are references."""
-    out = []
-    data = doc.data if isinstance(doc.data, dict) else {}
-    for path, key, value in _walk(data, []):
-        if not isinstance(value, str) or not _SECRET_KEY.search(str(key)):
-            continue
-        if SECRET_REF.match(value) or (key == "api_key" and value == NO_KEY):
-            continue
-        out.append(
-            f"{doc.where(path)}: {dotted(path)}: literal value (masked: {mask(value)}); write "
-            "os.environ/NAME and keep the value in the gateway's environment"
-        )
-    return out
-
-
-def source_secret_findings(config_dir: Path) -> list[str]:
-    """PRE-SEC-05 on the sources as they are now, committed or not (a key pasted a minute ago
-    is not in the history yet)."""
-    out: list[str] = []
-    for name in SOURCE_FILES:
-        try:
-            doc = load_yaml(config_dir / name)
-        except ConfigError:
-            continue  # PRE-CFG-01 reports a file that does not parse
-        out += literal_secret_findings(doc)
-    return out
-
-
-def _walk(node: object, path: list[Hashable]) -> list[tuple[list[Hashable], Hashable, object]]:
-    found: list[tuple[list[Hashable], Hashable, object]] = []
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if isinstance(value, (dict, list)):
-                found += _walk(value, [*path, key])
-            else:
-                found.append(([*path, key], key, value))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            found += _walk(value, [*path, index])
-    return found
-
-
-@without_gc
-def switch_findings(config: LiteLLMConfig, doc: YamlDoc) -> list[str]:
-    """PRE-SEC-06: switches meant for tests are off; no model answers with a canned mock."""
-    out = []
-    for section, key, bad in TEST_SWITCHES:
-        if getattr(getattr(config, section), key) == bad:
-            path: list[Hashable] = [section, key]
-            out.append(
-                f"{doc.where(path)}: {dotted(path)}: {bad!r} is a test/debug switch; "
-                "remove it for production (or waive it for staging)"
-            )
-    for index, entry in enumerate(config.model_list):
-        if entry.litellm_params.mock_response is not None:
-            path = ["model_list", index, "litellm_params", "mock_response"]
-            out.append(
-                f"{doc.where(path)}: {dotted(path)}: model {entry.model_name!r} answers "
-                "with a canned mock_response; remove it"
-            )
-    for name, value in config.environment_variables.items():
-        if DANGEROUS_ENV.search(name) and value.lower() not in ("", "false", "0", "info"):
-            path = ["environment_variables", name]
-            out.append(f"{doc.where(path)}: {dotted(path)}: debug/danger switch set; remove it")
-    return out
-
-
-def run_all(config_dir: Path, settings_file: Path | None = None) -> dict[str, list[str]]:
-    """Every check above on one config dir: checklist ID -> findings. Checks that need the
-    sources (or the generated file) do not run when it does not load; PRE-CFG-01 says why."""
-    results: dict[str, list[str]] = {item: [] for item in CHECK_IDS}
-    results["PRE-CFG-01"] = schema_findings(config_dir, settings_file)
-    results["PRE-SEC-05"] = source_secret_findings(config_dir)
-    try:
-        sources: Sources | None = load_sources(config_dir)
-    except ConfigError:
-        sources = None
-    if sources is not None:
-        results["PRE-CFG-02"] = drift_findings(config_dir)
-        results["PRE-CFG-03"] = registry_findings(sources)
-        results["PRE-CFG-04"] = mapping_findings(sources)
-        results["PRE-CFG-05"] = fallback_findings(sources, config_dir)
-    try:
-        config, doc = generated(config_dir)
-    except ConfigError:
-        return results
-    results["PRE-SEC-02"] = rate_limit_findings(config, doc, sources)
-    if sources is not None:
-        results["PRE-SEC-02"] += source_rate_limit_findings(sources)
-    results["PRE-SEC-05"] += literal_secret_findings(doc)
-    results["PRE-SEC-06"] = switch_findings(config, doc)
-    return results
+def without_consequences(findings: list[str], checked: CheckedSources) -> list[str]:
+    """``findings`` minus those about a provider or exact match PRE-CFG-01 rejected part of,
+    or about a reference to one: the reader fixes that entry, not its echoes."""
+    names = checked.invalid_names()
+    if not names:
+        return findings
+    marks = [f"{name!r}" for name in names]
+    for section in ("providers", "exact_matches"):
+        marks += [f": {dotted([section, name])}" for name in names]
+    return [f for f in findings if not any(mark in f for mark in marks)]
 
 
 def report(item: str, what: str, findings: list[str]) -> str:

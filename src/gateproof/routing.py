@@ -1,5 +1,5 @@
 """The fallback graph: what answers when a model fails, checked for dangling, inactive, self and
-duplicate targets, provider names used as models, cycles and depth; and config coverage.
+duplicate targets, provider names used as models, cycles and depth.
 
 Edges come from ``fallback_chains`` (``default`` feeds LiteLLM's ``default_fallbacks`` and is
 checked for its targets, not as graph edges: it applies to every model without a chain),
@@ -9,8 +9,7 @@ fallbacks of the generated LiteLLM config.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Hashable, Sequence
 
 from gateproof.schema import MAPPINGS_FILE, PROVIDERS_FILE, Sources
 from gateproof.schema.findings import did_you_mean, dotted
@@ -188,6 +187,11 @@ def check_source_fallbacks(sources: Sources) -> list[str]:
             )
     for name, cap in sources.mappings.capabilities.items():
         out += _check_targets(sources, "", cap.fallback, ["capabilities", name, "fallback"])
+    for name, match in sources.mappings.exact_matches.items():
+        if match.fallback:
+            out += _check_targets(
+                sources, name, match.fallback, ["exact_matches", name, "fallback"]
+            )
     out += _provider_fallbacks(sources)
     return out
 
@@ -253,57 +257,3 @@ def check_generated_fallbacks(config: LiteLLMConfig, doc: YamlDoc) -> list[str]:
             f"cycle {' -> '.join(cycle)}"
         )
     return out
-
-
-@dataclass
-class Coverage:
-    """Which active models, providers and chains a set of tests exercises."""
-
-    models: dict[str, bool] = field(default_factory=dict)
-    providers: dict[str, bool] = field(default_factory=dict)
-    chains: dict[str, bool] = field(default_factory=dict)
-
-    @property
-    def total(self) -> int:
-        return len(self.models) + len(self.providers) + len(self.chains)
-
-    @property
-    def covered(self) -> int:
-        return sum(sum(part.values()) for part in (self.models, self.providers, self.chains))
-
-    @property
-    def ratio(self) -> float:
-        return self.covered / self.total if self.total else 1.0
-
-    def missing(self) -> list[str]:
-        return [
-            f"{kind} {name}"
-            for kind, part in (
-                ("model", self.models),
-                ("provider", self.providers),
-                ("chain", self.chains),
-            )
-            for name, hit in part.items()
-            if not hit
-        ]
-
-
-@without_gc
-def coverage(
-    sources: Sources,
-    models: Iterable[str] = (),
-    providers: Iterable[str] = (),
-    chain_names: Iterable[str] = (),
-) -> Coverage:
-    """A provider counts as exercised when named, or when one of its models is."""
-    hit_models = set(models)
-    hit_providers = set(providers)
-    hit_chains = set(chain_names)
-    routable = sources.routable_models()
-    result = Coverage()
-    result.models = {name: name in hit_models for name in routable}
-    for name in sources.active_providers():
-        served = any(m.provider == name and m.name in hit_models for m in routable.values())
-        result.providers[name] = name in hit_providers or served
-    result.chains = {name: name in hit_chains for name in sources.mappings.fallback_chains}
-    return result

@@ -16,7 +16,6 @@ line numbers, kinds, masked values and truncated hashes, never a value.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import importlib.metadata
 import json
 import os
@@ -28,17 +27,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gateproof.errors import ProbeError
-from gateproof.schema.base import ALMOST_REF, SECRET_REF
+from gateproof.schema.base import ALMOST_REF, PLACEHOLDERS, SECRET_REF
 
 MAX_BLOB_BYTES = 2 * 1024 * 1024
 ZERO = "0" * 40
 # Bump when the filtering below changes what a blob yields: older cache files are then ignored.
-FILTER_REVISION = 3
-# Values the keyword detector flags that are not secrets (besides references): the
-# placeholders local servers get where a client insists on some key.
-PLACEHOLDERS = frozenset(
-    {"no-key-required", "unused", "not-needed", "fake-api-key", "none", "null", "true", "false"}
-)
+FILTER_REVISION = 4
+# Values the keyword detector flags that are not secrets (besides references): PLACEHOLDERS,
+# the values local servers get where a client insists on some key.
 
 
 # A value this short is a test fixture ("pw", "k"), not a credential anyone could use; the
@@ -52,6 +48,19 @@ _DIGEST_LINE = re.compile(r"(sha\d*|digest|checksum|hash|commit|revision)\w*[\"'
 _HEX_KIND = "Hex High Entropy String"
 
 
+# Shapes documentation uses for "put your key here": never a real credential.
+_PLACEHOLDER_SHAPE = re.compile(
+    r"^<[^>]*>$|^\$\{?[A-Z_]+\}?$|your[-_ ]?(api[-_ ]?)?(key|token|secret|password)|example"
+    r"|placeholder|changeme|change[-_]me|redacted|dummy|x{6,}|\*{3,}|\.{3}",
+    re.IGNORECASE,
+)
+BASELINE_FILE = ".secrets.baseline"
+_CANDIDATE = re.compile(
+    r"[A-Za-z0-9+/=_.~-]{16,}|key|pass|pwd|secret|token|auth|cred|private|://[^/\s]*@",
+    re.IGNORECASE,
+)
+
+
 def is_placeholder(value: str) -> bool:
     """References (also misspelt ones such as ``os.environ.NAME``: a config error PRE-CFG-01
     reports, but the value is a variable name, not a credential) and placeholders."""
@@ -59,6 +68,7 @@ def is_placeholder(value: str) -> bool:
     return (
         bool(SECRET_REF.match(stripped) or ALMOST_REF.match(stripped))
         or stripped.lower() in PLACEHOLDERS
+        or bool(_PLACEHOLDER_SHAPE.search(stripped))
         or len(stripped) < MIN_SECRET_CHARS
     )
 
@@ -232,15 +242,19 @@ def _scan_blob(data: bytes, path: str) -> list[Hit]:
         return []  # binary
     lines = data.decode("utf-8", "replace").splitlines()
     hits: list[Hit] = []
-    for secret in _process_line_based_plugins(list(enumerate(lines, 1)), path):
+    # Only lines some detector could flag: a keyword, a URL with userinfo, a key header, or a
+    # long token (every pattern and entropy detector needs 16+ such characters). A 10,000-model
+    # config is 100,000 lines of names and numbers: this keeps its first scan to seconds.
+    candidates = [(n, text) for n, text in enumerate(lines, 1) if _CANDIDATE.search(text)]
+    for secret in _process_line_based_plugins(candidates, path):
         value = secret.secret_value or ""
         if is_placeholder(value):
             continue
         line = lines[secret.line_number - 1] if 0 < secret.line_number <= len(lines) else ""
         if secret.type == _HEX_KIND and _DIGEST_LINE.search(line):
             continue
-        digest = hashlib.sha256(value.encode()).hexdigest()[:16]
-        hits.append((secret.line_number, secret.type, mask(value), digest))
+        # sha1 is what a detect-secrets baseline records (hashed_secret): it can be honoured
+        hits.append((secret.line_number, secret.type, mask(value), secret.secret_hash))
     return hits
 
 
@@ -249,7 +263,9 @@ def scan_history_detailed(repo: Path, cache_dir: Path | None = None) -> HistoryS
     ``cache_dir`` defaults to :func:`default_cache_dir`."""
     first: dict[str, tuple[str, str]] = {}
     for commit, path, blob in _blob_versions(repo):
-        first.setdefault(blob, (commit, path))
+        if os.path.basename(path) != BASELINE_FILE:  # its hashes are not secrets
+            first.setdefault(blob, (commit, path))
+    accepted = read_baseline(repo)
     cache = BlobCache(cache_dir or default_cache_dir())
     per_blob: dict[str, list[Hit]] = {}
     todo: list[str] = []
@@ -274,10 +290,27 @@ def scan_history_detailed(repo: Path, cache_dir: Path | None = None) -> HistoryS
     seen: set[tuple[str, str]] = set()
     for blob, (commit, path) in first.items():
         for line, kind, masked, digest in per_blob[blob]:
+            if (path, digest) in accepted:
+                continue  # audited in the repository's .secrets.baseline
             if (path, digest) not in seen:
                 seen.add((path, digest))
                 findings.append(SecretFinding(commit, path, line, kind, masked))
     return HistoryScan(findings, blobs=len(first), scanned=len(todo))
+
+
+def read_baseline(repo: Path) -> set[tuple[str, str]]:
+    """(file, hashed_secret) of every result a detect-secrets ``.secrets.baseline`` at the top
+    of the work tree lists; no file (or an unreadable one) accepts nothing."""
+    try:
+        data = json.loads((repo / BASELINE_FILE).read_text(encoding="utf-8"))
+        results = data["results"]
+        return {
+            (str(file), str(item["hashed_secret"]))
+            for file, items in results.items()
+            for item in items
+        }
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return set()
 
 
 def _key(blob: str, path: str) -> str:

@@ -146,7 +146,6 @@ class Thresholds(_Strict):
     memory_percent: float = Field(85.0, gt=0, le=100)
     disk_percent: float = Field(85.0, gt=0, le=100)
     slow_answer_s: float = Field(10.0, gt=0)  # one minimal completion slower than this: reported
-    config_coverage: float = Field(0.9, ge=0, le=1)
     baseline: Baseline = Baseline()
 
 
@@ -161,6 +160,19 @@ class Alerts(_Strict):
     test_alert: str = "ProviderDeploymentOutage"
     test_provider: str | None = None  # default: the first of provider_controls
     test_timeout_s: float = Field(120.0, gt=0, le=3600)
+
+
+class UnitTests(_Strict):
+    """PRE-TST-01: the deployment repo's own unit tests. With ``command`` they are run here;
+    without it, the reports CI's unit-test step wrote are read (and must be newer than what
+    they cover). Relative paths resolve against ``workdir``, itself against where pytest runs."""
+
+    command: str | None = None
+    workdir: Path = Path(".")
+    junit_xml: Path | None = None
+    coverage_report: Path  # coverage.py JSON (`coverage json`) or XML (`coverage xml`)
+    min_coverage: float = Field(0.9, ge=0, le=1)
+    timeout_s: float = Field(300.0, gt=0)
 
 
 class Paths(_Strict):
@@ -198,6 +210,7 @@ class Settings(_Strict):
     paths: Paths = Paths()
     timeouts: Timeouts = Timeouts()
     signoff: Signoff = Signoff()
+    unit_tests: UnitTests | None = None
 
     def secret_refs(self) -> dict[str, str]:
         """Every secret reference in these settings: dotted key -> reference."""

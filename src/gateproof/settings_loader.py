@@ -66,35 +66,18 @@ def load_settings(
 
 
 def _read_file(file: Path) -> tuple[dict[str, Any], dict[str, int]]:
+    """The settings file through the one YAML loader of the sources (same errors, same line
+    numbers, same limits), plus the line of every dotted key."""
+    from gateproof.errors import ConfigError
+    from gateproof.schema.yamlsrc import load_yaml
+
     try:
-        text = file.read_text(encoding="utf-8")
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except UnicodeDecodeError as exc:
-        raise SettingsError(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        line = f":{mark.line + 1}" if mark is not None else ""
-        raise SettingsError(f"{file}{line}: malformed YAML: {exc.problem}") from None
-    except (yaml.YAMLError, ValueError) as exc:  # e.g. a date like 2020-13-01
-        raise SettingsError(f"{file}: malformed YAML: {exc}") from None
-    if data is None:
-        return {}, {}
-    if not isinstance(data, dict):
-        raise SettingsError(
-            f"{file}:1: the settings must be a mapping of keys, not a {type(data).__name__}"
-        )
-    return data, _line_numbers(node)
-
-
-def _line_numbers(node: Any, prefix: str = "") -> dict[str, int]:
-    lines: dict[str, int] = {}
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            dotted = f"{prefix}{key_node.value}"
-            lines[dotted] = key_node.start_mark.line + 1
-            lines.update(_line_numbers(value_node, f"{dotted}."))
-    return lines
+        doc = load_yaml(file, allow_empty=True)
+    except ConfigError as exc:
+        raise SettingsError("\n".join(exc.findings)) from None
+    data: dict[str, Any] = doc.data
+    lines = {key: doc.line(key.split(".")) for key in _dotted_keys(data)}
+    return data, lines
 
 
 def _dotted_keys(data: Mapping[str, Any], prefix: str = "") -> list[str]:

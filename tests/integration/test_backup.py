@@ -1,10 +1,11 @@
 """DEP-01 (verify): the newest backup under ``paths.backups`` holds every source file, the
-generated config and the deployed config, all intact (manifest sha256), and it was taken
-after the last change to any of them. ``gateproof backup`` makes one."""
+generated config and the deployed config, all intact (manifest sha256), and it holds them as
+they are now: a file whose content differs from its copy changed after the backup. Content,
+not modification times, decides: a file that was only touched is not a change."""
 
 from __future__ import annotations
 
-import datetime as dt
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -13,9 +14,6 @@ from gateproof.failure import Check
 from gateproof.probes.deploy import latest_backup
 from gateproof.schema import GENERATED_FILE, SOURCE_FILES
 from gateproof.settings import Settings
-
-# The manifest stamps whole seconds (truncated): a file changed within that second is not newer.
-STAMP_SLACK = dt.timedelta(seconds=1)
 
 
 def _watched(settings: Settings) -> list[Path]:
@@ -54,23 +52,27 @@ def test_latest_backup_complete_and_current(
             details=[*[("problem", p) for p in backup.problems[:10]], ("fix", remake)],
             reproduce=f"cat {backup.path / 'manifest.json'}",
         )
-    changed = {
-        p: dt.datetime.fromtimestamp(p.stat().st_mtime, dt.timezone.utc)
-        for p in _watched(gateproof_settings)
-        if p.is_file()
-    }
-    newer = {p: t for p, t in changed.items() if t > backup.created + STAMP_SLACK}
-    if newer:
-        path, when = max(newer.items(), key=lambda kv: kv[1])
+    changed = []
+    for path in _watched(gateproof_settings):
+        if not path.is_file():
+            continue
+        kept = held.get(path.resolve())
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if kept is not None and kept.get("sha256") != digest:
+            changed.append((path, kept))
+    if changed:
+        path, kept = changed[0]
         check.fail(
             f"the latest backup {backup.path.name} is older than the last configuration change",
             target=f"{backup.path} (from paths.backups)",
-            expected=f"created after every change (last: {path.name} at {when.isoformat()})",
-            actual=f"created {backup.created.isoformat()}",
+            expected="every file as it is now (same sha256 as its copy in the backup)",
+            actual=f"{len(changed)} file(s) changed since the backup, first {path}",
             details=[
-                *[("changed", f"{p} at {t.isoformat()}") for p, t in newer.items()],
+                *[
+                    ("changed", f"{p} (backup copy {backup.path / str(k.get('path'))})")
+                    for p, k in changed
+                ],
                 ("fix", remake),
             ],
-            reproduce=f"ls -l --time-style=full-iso {' '.join(str(p) for p in newer)}; "
-            f"grep created {backup.path / 'manifest.json'}",
+            reproduce=f"diff -u {backup.path / str(kept.get('path'))} {path}",
         )

@@ -1,88 +1,115 @@
-"""PRE-TST-04: the rollback procedure works, exercised on a scratch copy of the config dir:
-generate (backup made) -> change a source -> generate -> rollback to the previous version."""
+"""PRE-TST-04: the deployment's own version store can really be rolled back to.
+
+On a scratch copy of the store (``<config_dir>/.litellm-history``, where ``gateproof generate``
+keeps every version), the newest and the previous version are restored with the code
+``gateproof rollback`` runs (``gateproof.history.rollback``). Each restored file, and the deployed
+copy it writes, must have the sha256 its record (``versions.json``) gives, and must load as a
+valid LiteLLM config. A missing, truncated or unloadable copy, or fewer than two versions, fails
+naming the file. The real store is never written to.
+"""
 
 from __future__ import annotations
 
-import re
+import hashlib
 import shutil
 from pathlib import Path
 
 import pytest
 
 from gateproof import history
-from gateproof.errors import ConfigError
-from gateproof.generate import GenerateResult, generate
-from gateproof.schema import GENERATED_FILE, MAPPINGS_FILE, SOURCE_FILES
+from gateproof.errors import ConfigError, GateproofError
+from gateproof.failure import Check
+from gateproof.schema import GENERATED_FILE, load_litellm_config
 
 
-def _scratch(config_dir: Path, tmp_path: Path) -> Path:
-    scratch = tmp_path / "config"
-    scratch.mkdir()
-    for name in (*SOURCE_FILES, GENERATED_FILE):
-        if (config_dir / name).is_file():
-            shutil.copy2(config_dir / name, scratch / name)
-    return scratch
-
-
-def _change_a_source(scratch: Path) -> None:
-    """Raise the first rpm (or add a new generator default) so the output really changes."""
-    path = scratch / MAPPINGS_FILE
-    text = path.read_text(encoding="utf-8")
-    changed, count = re.subn(r"rpm: (\d+)", lambda m: f"rpm: {int(m.group(1)) + 1}", text, count=1)
-    if not count:
-        changed = text + "\n# rollback drill\n"
-    path.write_text(changed, encoding="utf-8")
-
-
-def _generate(scratch: Path, config_dir: Path) -> GenerateResult:
+def _store(config_dir: Path, check: Check) -> history.History:
     __tracebackhide__ = True
+    record = config_dir / history.HISTORY_DIR / history.RECORD_FILE
+    fix = f"`gateproof generate --config-dir {config_dir}` keeps each generated version there"
+    if not record.is_file():
+        check.fail(
+            "there is no version store to roll back to",
+            target=f"{record} (from config_dir)",
+            expected="a version record with at least two kept versions",
+            actual="no such file",
+            details=[("fix", fix)],
+            reproduce=f"ls -la {record.parent}",
+        )
     try:
-        return generate(scratch)
-    except ConfigError as exc:
-        refused = str(exc).replace(str(scratch), str(config_dir))  # the user's files, not ours
-    # Failing outside the except block keeps the report to the one message.
-    pytest.fail(
-        "PRE-TST-04 cannot rehearse the rollback: `gateproof generate` refuses these sources "
-        f"(fix PRE-CFG-01 first):\n{refused}",
-        pytrace=False,
+        return history.History(config_dir)
+    except GateproofError as exc:
+        problem = str(exc)
+    check.fail(
+        "the version record is unreadable",
+        target=str(record),
+        expected="a gateproof version record (JSON)",
+        actual=problem,
+        reproduce=f"python3 -m json.tool {record}",
     )
+
+
+def _restore(scratch: Path, entry: history.Entry, deployed: Path) -> list[str]:
+    """Roll the scratch copy back to ``entry``; what is wrong with the result (empty = fine)."""
+    kept = scratch / history.HISTORY_DIR / entry.file
+    try:
+        history.rollback(scratch, entry.version, deploy_path=deployed)
+    except (GateproofError, OSError) as exc:
+        return [f"version {entry.version} ({kept.name}): rollback refused: {exc}"]
+    problems = []
+    for what, path in (("restored file", scratch / GENERATED_FILE), ("deployed copy", deployed)):
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if digest != entry.sha256:
+            problems.append(
+                f"version {entry.version} ({kept.name}): {what} has sha256 {digest[:12]}..., "
+                f"the record says {entry.sha256[:12]}..."
+            )
+    try:
+        load_litellm_config(scratch / GENERATED_FILE)
+    except ConfigError as exc:
+        first = exc.findings[0].split(": ", 1)[-1] if exc.findings else str(exc)
+        problems.append(
+            f"version {entry.version} ({kept.name}): does not load as a LiteLLM config "
+            f"({len(exc.findings)} finding(s), first: {first})"
+        )
+    return problems
 
 
 @pytest.mark.predeploy
 @pytest.mark.checklist("PRE-TST-04")
-def test_rollback_restores_the_previous_version_byte_identical(
-    config_dir: Path, tmp_path: Path
+def test_newest_and_previous_versions_restore_intact(
+    config_dir: Path, tmp_path: Path, check: Check
 ) -> None:
-    scratch = _scratch(config_dir, tmp_path)
-    deployed = tmp_path / "deployed" / "litellm.yaml"
-    first = _generate(scratch, config_dir)
-    previous = (scratch / GENERATED_FILE).read_bytes()
+    real = _store(config_dir, check)
+    newest_first = real.newest_first()
+    record = real.record_path
+    check.evidence.add("store", f"{record}: {len(newest_first)} version(s)")
+    if len(newest_first) < 2:
+        check.fail(
+            "fewer than two versions are kept: there is nothing to roll back to",
+            target=f"{record} (from config_dir)",
+            expected="the newest and a previous version",
+            actual=", ".join(e.version for e in newest_first) or "no version",
+            details=[("fix", "keep the version that is live now: `gateproof generate` keeps it")],
+            reproduce=f"gateproof generate --config-dir {config_dir} --list-backups",
+        )
+    scratch = tmp_path / "config"
+    shutil.copytree(real.dir, scratch / history.HISTORY_DIR)
+    if (config_dir / GENERATED_FILE).is_file():
+        shutil.copy2(config_dir / GENERATED_FILE, scratch / GENERATED_FILE)
+    deployed = tmp_path / "deployed" / GENERATED_FILE
     deployed.parent.mkdir()
-    deployed.write_bytes(previous)
-    _change_a_source(scratch)
-    second = generate(scratch)
-    assert second.changed, "PRE-TST-04: changing a source did not change the generated config"
-    hist = history.History(scratch)
-    versions = [e.version for e in hist.entries]
-    # The previous version is kept either as the first generate's copy or as the file it replaced.
-    wanted = second.preserved or first.version
-    assert wanted in versions, f"PRE-TST-04: version {wanted} was not kept; kept: {versions}"
-    newer = (scratch / GENERATED_FILE).read_bytes()
-    deployed.write_bytes(newer)
-
-    result = history.rollback(scratch, wanted, deploy_path=deployed)
-
-    assert (scratch / GENERATED_FILE).read_bytes() == previous, (
-        f"PRE-TST-04: {GENERATED_FILE} after rollback to {wanted} is not byte-identical to it"
-    )
-    assert deployed.read_bytes() == previous, "PRE-TST-04: the deployed copy was not restored"
-    after = history.History(scratch)
-    assert after.current == wanted, f"PRE-TST-04: version record says current={after.current}"
-    assert result.before_rollback is not None
-    _entry, kept = after.data_of(result.before_rollback)
-    assert kept == newer, "PRE-TST-04: the replaced file was not kept as before-rollback"
-    with pytest.raises(history.RollbackError) as refused:
-        history.rollback(scratch, "no-such-version")
-    assert wanted in str(refused.value), (
-        f"PRE-TST-04: an unknown version must list the available ones; got: {refused.value}"
-    )
+    problems: list[str] = []
+    for entry in newest_first[:2]:
+        found = _restore(scratch, entry, deployed)
+        problems += [p.replace(str(scratch), str(config_dir)) for p in found]
+        check.evidence.add("restored", f"{entry.version} ({entry.kind}, {entry.created})")
+    if problems:
+        check.fail(
+            f"rolling back to the newest and the previous version fails ({len(problems)} "
+            "problem(s))",
+            target=f"{real.dir} (from config_dir), restored in a scratch copy",
+            expected="each restores byte-identical to its recorded sha256 and loads",
+            actual=problems[0],
+            details=[("problem", p) for p in problems[1:]],
+            reproduce=f"gateproof rollback VERSION --config-dir {config_dir}  # on a copy",
+        )

@@ -1,6 +1,7 @@
 """Schemas of the deployment's source of truth and the loader that reports every finding.
 
     load_sources(config_dir) -> Sources    providers.yaml + model-mappings.yaml, validated
+    check_sources(config_dir) -> CheckedSources    every finding, plus what validated
     load_litellm_config(path) -> (LiteLLMConfig, YamlDoc)    the generated proxy config
 
 Every error is a finding ``file:line: dotted.path: message (did you mean 'x'?)``; all findings
@@ -19,8 +20,10 @@ from gateproof.schema.sources import (
     NO_KEY,
     PROVIDERS_FILE,
     SOURCE_FILES,
+    CheckedSources,
     RoutedModel,
     Sources,
+    check_sources,
     load_sources,
 )
 from gateproof.schema.yamlsrc import YamlDoc, load_yaml
@@ -34,6 +37,7 @@ __all__ = [
     "SOURCE_FILES",
     "Capability",
     "Chain",
+    "CheckedSources",
     "ExactMatch",
     "LiteLLMConfig",
     "MappingsFile",
@@ -44,6 +48,7 @@ __all__ = [
     "RoutedModel",
     "Sources",
     "YamlDoc",
+    "check_sources",
     "load_litellm_config",
     "load_model",
     "load_sources",

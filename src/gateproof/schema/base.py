@@ -9,11 +9,26 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
 SECRET_REF = re.compile(r"^os\.environ/[A-Za-z_][A-Za-z0-9_]*$")
-NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@+-]*$")
+# Letters of any script (a model may be called "modèle-fr"), digits and . _ : / @ + -
+NAME = re.compile(r"^[^\W_][\w.:/@+-]*$")
+# Documented placeholders a client sends where a local server wants no key: not secrets.
+PLACEHOLDERS = frozenset(
+    {"no-key-required", "unused", "not-needed", "fake-api-key", "none", "null", "true", "false"}
+)
 # Ways people write an environment reference that LiteLLM would take as the literal key.
 ALMOST_REF = re.compile(
     r"^\s*(?:os\.environ[./:]|os\.environ\[['\"]?|\$\{?|env:)([A-Za-z_][A-Za-z0-9_]*)['\"\]}]*\s*$"
 )
+
+
+# Credentials written into a URL (scheme, then userinfo, then the at sign): LiteLLM would send
+# them and every log would show them.
+URL_CREDENTIALS = re.compile(r"(\b[a-z][a-z0-9+.-]*://)([^/\s@'\"]+)@", re.IGNORECASE)
+
+
+def mask_url_credentials(text: str) -> str:
+    """Every URL in ``text`` with its userinfo (name and password before the at sign) as ***."""
+    return URL_CREDENTIALS.sub(r"\1***@", text)
 
 
 class Strict(BaseModel):
@@ -29,8 +44,9 @@ class Loose(BaseModel):
 
 
 def check_secret_ref(value: str | None) -> str | None:
-    """Accept only ``os.environ/NAME``; never echo the value, it may be the secret."""
-    if value is None or SECRET_REF.match(value):
+    """Accept only ``os.environ/NAME`` (or a documented placeholder such as ``not-needed``);
+    never echo the value, it may be the secret."""
+    if value is None or SECRET_REF.match(value) or value.strip().lower() in PLACEHOLDERS:
         return value
     almost = ALMOST_REF.match(value)
     if almost:  # a variable name, not a secret: safe to show
@@ -41,7 +57,17 @@ def check_secret_ref(value: str | None) -> str | None:
     )
 
 
+def check_no_credentials(value: str) -> str:
+    if "@" in urlsplit(value).netloc:
+        raise ValueError(
+            "the URL carries credentials (***@host): they would be sent and logged in clear; "
+            "remove them and give the key as api_key: os.environ/NAME"
+        )
+    return value
+
+
 def check_http_url(value: str) -> str:
+    check_no_credentials(value)
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(
@@ -63,7 +89,10 @@ def as_list(value: Any) -> Any:
 
 def _check_name(value: str) -> str:
     if not NAME.match(value):
-        raise ValueError("a name starts with a letter or digit and has no spaces")
+        raise ValueError(
+            "a name starts with a letter or digit and holds only letters, digits and . _ : / @ + -"
+            " (no spaces)"
+        )
     return value
 
 

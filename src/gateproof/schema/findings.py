@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from gateproof.schema.base import mask_url_credentials
 from gateproof.schema.yamlsrc import YamlDoc
 
 _PLAIN_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -44,7 +45,8 @@ def findings_from(error: ValidationError, doc: YamlDoc, root: type[BaseModel]) -
     for err in error.errors(include_url=False):
         path = _data_path(doc.data, err["loc"])
         line = doc.line(path)
-        out.append(f"{doc.name}:{line}: {dotted(path)}: {_message(err, path, root)}")
+        message = mask_url_credentials(_message(err, path, root))
+        out.append(f"{doc.name}:{line}: {dotted(path)}: {message}")
     return out
 
 
@@ -69,7 +71,7 @@ def _message(err: Any, path: Sequence[Hashable], root: type[BaseModel]) -> str:
     kind = err["type"]
     field = str(path[-1]) if path else ""
     if kind == "extra_forbidden":
-        allowed = _allowed_keys(root, path[:-1])
+        allowed = allowed_keys(root, path[:-1])
         return f"unknown key {field!r}{did_you_mean(field, allowed)}"
     if kind == "missing":
         return f"required key {field!r} is missing"
@@ -89,7 +91,7 @@ def _message(err: Any, path: Sequence[Hashable], root: type[BaseModel]) -> str:
     return f"{msg}{shown}{hint}"
 
 
-def _allowed_keys(root: type[BaseModel], path: Sequence[Hashable]) -> list[str]:
+def allowed_keys(root: type[BaseModel], path: Sequence[Hashable]) -> list[str]:
     model = _model_at(root, path)
     if model is None:
         return []

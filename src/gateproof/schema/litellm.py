@@ -6,12 +6,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from gateproof.schema.base import Strict
+from gateproof.schema.litellm_params import LITELLM_PARAMS
 
 
 class LiteLLMParams(Strict):
+    """The parameters gateproof reads are typed; any other parameter the pinned LiteLLM knows
+    (``extra_body``, ``top_p``, provider credentials...) is kept in ``passthrough``; anything
+    else is an unknown key (a typo LiteLLM would pass on to the provider)."""
+
     model: str = Field(min_length=1)
     api_base: str | None = None
     api_key: str | None = None
@@ -33,6 +38,17 @@ class LiteLLMParams(Strict):
     output_cost_per_token: float | None = None
     mock_response: Any = None
     keep_alive: Any = None
+    passthrough: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _litellm_own(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        own = {k: v for k, v in data.items() if k not in cls.model_fields and k in LITELLM_PARAMS}
+        if not own:
+            return data
+        return {k: v for k, v in data.items() if k not in own} | {"passthrough": own}
 
 
 class ModelEntry(Strict):

@@ -28,7 +28,10 @@ class ExactMatch(Strict):
     description: str | None = None
     backend_model: str | None = None
     rate_limit: RateLimit | None = None
+    fallback: list[str] = Field(default_factory=list)  # model names (reference-checked)
     notes: Any = None
+
+    _lists = field_validator("fallback", mode="before")(as_list)
 
 
 class Pattern(Strict):
@@ -57,7 +60,7 @@ class Capability(Strict):
 
 
 class Chain(Strict):
-    chain: list[str] = Field(min_length=1)
+    chain: list[str] = Field(default_factory=list)  # [] = end of chain: no fallback
     description: str | None = None
     notes: Any = None
     tier: Any = None
@@ -73,6 +76,8 @@ class LoadBalancing(Strict):
     providers: list[WeightedProvider] = Field(default_factory=list)
     parameters: Any = None
     description: str | None = None
+    conditions: Any = None
+    preferred_model: str | None = None  # a model name (reference-checked)
 
     @field_validator("providers", mode="before")
     @classmethod

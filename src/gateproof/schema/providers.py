@@ -5,9 +5,15 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
-from gateproof.schema.base import Name, Strict, check_http_url, check_secret_ref
+from gateproof.schema.base import (
+    Name,
+    Strict,
+    check_http_url,
+    check_no_credentials,
+    check_secret_ref,
+)
 
 ProviderType = Literal["ollama", "vllm", "llama_cpp", "openai_compatible", "openai", "anthropic"]
 ProviderStatus = Literal["active", "disabled", "pending_integration", "template"]
@@ -43,8 +49,8 @@ class ModelSpec(Strict):
 
 class Provider(Strict):
     type: ProviderType
+    status: ProviderStatus = "active"  # before base_url: a template's URL is a placeholder
     base_url: str | None = None
-    status: ProviderStatus = "active"
     description: str | None = None
     health_endpoint_: str | None = Field(None, alias="health_endpoint")
     api_key: str | None = None
@@ -70,8 +76,12 @@ class Provider(Strict):
 
     @field_validator("base_url")
     @classmethod
-    def _url(cls, value: str | None) -> str | None:
-        return None if value is None else check_http_url(value)
+    def _url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        if info.data.get("status") == "template":  # "http://<host>:<port>" is fine here
+            return check_no_credentials(value)
+        return check_http_url(value)
 
     @field_validator("health_endpoint_")
     @classmethod

@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from gateproof.errors import ConfigError
-from gateproof.schema.findings import findings_from
+from gateproof.schema.findings import dotted
+from gateproof.schema.loading import Dropped, validate_leniently
 from gateproof.schema.mappings import ExactMatch, MappingsFile
 from gateproof.schema.providers import LITELLM_ROUTE, Provider, ProvidersFile
-from gateproof.schema.yamlsrc import MAX_SOURCE_BYTES, YamlDoc, gc_paused, load_yaml
+from gateproof.schema.yamlsrc import MAX_SOURCE_BYTES, YamlDoc, load_yaml
 
 PROVIDERS_FILE = "providers.yaml"
 MAPPINGS_FILE = "model-mappings.yaml"
@@ -106,29 +107,73 @@ def _route(
     )
 
 
-def load_sources(config_dir: Path, max_bytes: int = MAX_SOURCE_BYTES) -> Sources:
-    """Load and validate providers.yaml and model-mappings.yaml of ``config_dir``.
+@dataclass
+class CheckedSources:
+    """What parsed, for checks that must not wait for a clean schema (issue: one finding
+    hides the rest). ``sources`` is None only when a file did not parse at all (``blocked``
+    names it); otherwise it holds every entry that validated, the invalid ones left out
+    (``dropped``), and ``findings`` lists every schema finding."""
 
-    Raises ConfigError carrying every finding of both files (not just the first).
-    """
+    sources: Sources | None
+    findings: list[str]
+    blocked: list[str]
+    dropped: list[tuple[str, Dropped]]  # (file, (path, why))
+
+    @property
+    def metadata_keys(self) -> list[str]:
+        """Unknown keys read as the team's own metadata (no finding)."""
+        return [f"{file}: {dotted(path)}" for file, (path, why) in self.dropped if why == "unknown"]
+
+    @property
+    def invalid_entries(self) -> list[str]:
+        """What was left out besides plain unknown keys: a render of the rest lacks it."""
+        return [f"{file}: {dotted(path)}" for file, (path, why) in self.dropped if why != "unknown"]
+
+    def invalid_names(self) -> set[str]:
+        """Providers, exact matches and chains with something left out (a bad field, a
+        misspelt key, the whole entry), and the models routed to such a provider: findings
+        about them are consequences of PRE-CFG-01's finding, not news."""
+        sections = ("providers", "exact_matches", "fallback_chains")
+        names = {
+            str(path[1])
+            for _file, (path, why) in self.dropped
+            if why != "unknown" and len(path) >= 2 and path[0] in sections
+        }
+        if self.sources is not None:
+            matches = self.sources.mappings.exact_matches
+            names |= {name for name, match in matches.items() if match.provider in names}
+        return names
+
+
+def check_sources(config_dir: Path, max_bytes: int = MAX_SOURCE_BYTES) -> CheckedSources:
+    """Load both files leniently: all findings, plus the sources minus what is invalid."""
     docs: dict[str, YamlDoc] = {}
     findings: list[str] = []
+    blocked: list[str] = []
     for name in SOURCE_FILES:
         try:
             docs[name] = load_yaml(config_dir / name, max_bytes)
         except ConfigError as exc:
             findings.extend(exc.findings)
+            blocked.append(name)
     models: dict[str, BaseModel] = {}
+    dropped: list[tuple[str, Dropped]] = []
     for name, root in ((PROVIDERS_FILE, ProvidersFile), (MAPPINGS_FILE, MappingsFile)):
         if name not in docs:
             continue
-        try:
-            with gc_paused():
-                models[name] = root.model_validate(docs[name].data)
-        except ValidationError as exc:
-            findings.extend(findings_from(exc, docs[name], root))
-    if findings:
-        raise ConfigError(findings)
+        model, found, gone = validate_leniently(docs[name], root, metadata_ok=True)
+        findings += found
+        dropped += [(name, d) for d in gone]
+        if model is None:
+            blocked.append(name)
+        else:
+            models[name] = model
+    if blocked:
+        return CheckedSources(None, findings, blocked, dropped)
+    return CheckedSources(_assemble(config_dir, docs, models), findings, blocked, dropped)
+
+
+def _assemble(config_dir: Path, docs: dict[str, YamlDoc], models: dict[str, BaseModel]) -> Sources:
     digest = hashlib.sha256()
     for name in SOURCE_FILES:
         digest.update(f"{name}\0{docs[name].digest}\0".encode())
@@ -143,3 +188,15 @@ def load_sources(config_dir: Path, max_bytes: int = MAX_SOURCE_BYTES) -> Sources
         mappings=mappings,
         sha256=digest.hexdigest(),
     )
+
+
+def load_sources(config_dir: Path, max_bytes: int = MAX_SOURCE_BYTES) -> Sources:
+    """Load and validate providers.yaml and model-mappings.yaml of ``config_dir`` (the team's
+    own metadata keys allowed, see ``check_sources``).
+
+    Raises ConfigError carrying every finding of both files (not just the first).
+    """
+    checked = check_sources(config_dir, max_bytes)
+    if checked.findings or checked.sources is None:
+        raise ConfigError(checked.findings or [f"{config_dir}: the sources do not validate"])
+    return checked.sources

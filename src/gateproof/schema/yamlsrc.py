@@ -14,6 +14,7 @@ all duplicate keys of a file are reported together.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime
 import functools
 import gc
@@ -31,7 +32,7 @@ from yaml.resolver import Resolver
 
 from gateproof.errors import ConfigError
 
-MAX_SOURCE_BYTES = 8 * 1024 * 1024  # a hand-kept source past 8 MiB is a mistake, not a config
+MAX_SOURCE_BYTES = 32 * 1024 * 1024  # 50,000 models take ~10 MB; far past that, a wrong file
 MAX_DEPTH = 64
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _RESOLVERS: dict[str | None, list[tuple[str, re.Pattern[str]]]] = Resolver.yaml_implicit_resolvers
@@ -128,8 +129,34 @@ class YamlDoc:
         return f"{self.name}:{self.line(path)}"
 
 
-def load_yaml(path: Path, max_bytes: int = MAX_SOURCE_BYTES) -> YamlDoc:
-    """Parse ``path``; raise ConfigError with every problem of the file itself."""
+_PARSED: dict[tuple[str, int, bool], YamlDoc] = {}
+_PARSED_KEEP = 8
+
+
+def load_yaml(path: Path, max_bytes: int = MAX_SOURCE_BYTES, allow_empty: bool = False) -> YamlDoc:
+    """Parse ``path``; raise ConfigError with every problem of the file itself.
+
+    ``allow_empty``: a file without any data (only comments) reads as ``{}``. The few most
+    recent results are kept by content (sha256): the predeploy checks read the same files,
+    and copies of them, several times, and a 10,000-model file takes a second to parse.
+    Treat the data as read-only."""
+    try:
+        if path.stat().st_size > max_bytes:
+            return _load_yaml(path, max_bytes, allow_empty)  # refused without reading it
+        raw = path.read_bytes()
+    except OSError:
+        return _load_yaml(path, max_bytes, allow_empty)
+    key = (hashlib.sha256(raw).hexdigest(), max_bytes, allow_empty)
+    doc = _PARSED.get(key)
+    if doc is None:
+        doc = _load_yaml(path, max_bytes, allow_empty)
+        while len(_PARSED) >= _PARSED_KEEP:
+            _PARSED.pop(next(iter(_PARSED)))
+        _PARSED[key] = doc
+    return doc if doc.path == path else dataclasses.replace(doc, path=path, _name="")
+
+
+def _load_yaml(path: Path, max_bytes: int, allow_empty: bool) -> YamlDoc:
     name = display_path(path)
     try:
         size = path.stat().st_size
@@ -161,6 +188,8 @@ def load_yaml(path: Path, max_bytes: int = MAX_SOURCE_BYTES) -> YamlDoc:
         raise ConfigError([f"{name}:1: not valid YAML: {exc}"]) from None
     if builder.findings:
         raise ConfigError(builder.findings)
+    if doc.data is None and allow_empty:
+        doc.data = {}
     if doc.data is None:
         raise ConfigError([f"{name}:1: file is empty; expected a mapping of settings"])
     if not isinstance(doc.data, dict):
@@ -234,7 +263,12 @@ class _Builder:
         cls = event.__class__
         if cls is _ScalarEvent and event.tag is None and not event.anchor:
             # the common case, kept short: an untagged scalar without an anchor
-            return _plain(event.value) if event.implicit[0] else event.value
+            if not event.implicit[0]:
+                return event.value
+            try:
+                return _plain(event.value)
+            except ValueError:  # e.g. an impossible date: the slow path names the line
+                return self._scalar(event)
         if self.budget < 0:
             raise yaml.MarkedYAMLError(
                 problem="aliases expand to too many values (alias bomb?)",

@@ -2,9 +2,10 @@
 
 The stack copies ``config/`` into ``RUN/config``. Active provider ``i`` (in providers.yaml
 order) is served by a stand-in on ``base+10+i``; when the copied base URLs differ from that,
-they are rewritten in providers.yaml and ``litellm-unified.yaml`` is regenerated with
-``gateproof.generate.render``. With the default base port and the reference config nothing
-differs, so the copy equals the committed sources byte for byte.
+they are rewritten in providers.yaml. ``litellm-unified.yaml`` is then regenerated with
+``gateproof.generate.generate(force=True)``, so ``config/.litellm-history`` keeps the copied file
+and this deployment's as two versions (PRE-TST-04 rolls back between them). With the default
+base port the copy equals the committed sources byte for byte apart from the version stamp.
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ def write_private(path: Path, text: str) -> None:
 
 def copy_sources(source_dir: Path, run: RunDir, base_port: int) -> list[ProviderPlan]:
     """Copy ``source_dir`` into the run dir, re-point providers at the stack, regenerate."""
-    from gateproof.generate import render
+    from gateproof.generate import generate
     from gateproof.schema import load_sources
 
     load_sources(source_dir)  # a broken source is reported against the user's file, not the copy
@@ -90,7 +91,9 @@ def copy_sources(source_dir: Path, run: RunDir, base_port: int) -> list[Provider
     if wanted != current:
         _rewrite_urls(run.config / PROVIDERS_FILE, current, wanted)
         sources = load_sources(run.config)
-        (run.config / GENERATED_FILE).write_text(render(sources), encoding="utf-8")
+    # As an operator deploys: `gateproof generate` keeps the copied file as the previous version
+    # and stamps this deployment's, so the version store holds two to roll back between.
+    generate(run.config, force=True)
     plans = []
     for i, (name, provider) in enumerate(sources.active_providers().items()):
         plans.append(

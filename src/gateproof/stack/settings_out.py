@@ -123,6 +123,11 @@ def settings_data(
         # moves on LiteLLM 1.108.7, so MON-07 stops an OpenAI-compatible provider if any.
         alerts["test_provider"] = next((p.name for p in plans if p.type != "ollama"), plans[0].name)
     data["alerts"] = alerts
+    if isinstance(repo_settings.get("unit_tests"), dict):  # PRE-TST-01, run from the repo
+        unit = dict(repo_settings["unit_tests"])
+        workdir = Path(str(unit.get("workdir", ".")))
+        unit["workdir"] = str(workdir if workdir.is_absolute() else repo_root / workdir)
+        data["unit_tests"] = unit
     Settings.model_validate(data)  # fail now, not in the first test, if it is not valid
     return data
 
