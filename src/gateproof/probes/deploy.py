@@ -21,10 +21,12 @@ from gateproof.probes import hosts
 LOG_TAIL_BYTES = 5_000_000  # enough for days of a quiet gateway; bounded for a noisy one
 BAD_LEVELS = ("ERROR", "CRITICAL", "FATAL")
 # LiteLLM logs these at ERROR although the service is fine: a client sent no key or a wrong
-# one (gateproof's own auth check does), or a request asked for a mock failure on purpose.
+# one (gateproof's own auth check does), a request asked for a mock failure on purpose, or
+# a client went over a model's configured rpm (the router enforcing it, as PST-04 checks).
 CLIENT_CAUSED = (
     "user_api_key_auth(): Exception occured",
     "This is a mock exception for model=",
+    "litellm.RateLimitError: Model rate limit exceeded.",
 )
 
 
