@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 import redis
-from pd_suite import SHORT_WARMUP, Record, run_suite, second_gateway, stopped
+from pd_suite import BAD, SHORT_WARMUP, Record, run_suite, second_gateway, stopped
 
 from gateproof.stack.testing import ReferenceStack
 
@@ -38,13 +38,11 @@ def _check(record: Record, expected: set[str], fragments: dict[str, str]) -> Non
     red = record.red()
     for item in ("PST-01", "PST-08"):
         if item in red and item not in expected:
-            messages = record.messages(item)
+            bad = [t for t in record.items[item]["tests"] if t["outcome"] in BAD]
             cpu_only = all(
-                ("short of resources" in m and "cpu" in m) or "cpu utilisation" in m
-                for m in messages.split("\n\n")
-                if m
+                "host_resources" in t["nodeid"] or "resource=cpu" in t["nodeid"] for t in bad
             )
-            assert cpu_only and _busy_host(), f"{item}: {messages}"
+            assert cpu_only and _busy_host(), f"{item}: {record.messages(item)}"
             red.discard(item)  # the shared machine really is loaded
     summary = "\n".join(f"{i}: {record.messages(i)[:600]}" for i in sorted(red | expected))
     assert red == expected, f"red {sorted(red)}, expected {sorted(expected)}\n{summary}"
@@ -146,7 +144,11 @@ def test_cache_off_in_redis(run: Any, reference_stack: ReferenceStack) -> None:
     finally:
         admin.config_set("maxmemory", "0")
         admin.close()
-    _check(record, {"PST-06"}, {"PST-06": "Redis cache hit rate"})
+    # PST-01 re-runs SMK-05, which looks the cache key up in Redis: red too, rightly.
+    _check(record, {"PST-01", "PST-06"}, {
+        "PST-06": "Redis cache hit rate 0.00% over the warm-up is not above 50%",
+        "PST-01": "the key is not in Redis",
+    })  # fmt: skip
 
 
 def _free_port() -> int:
@@ -184,8 +186,10 @@ def test_chain_whose_fallback_is_down(run: Any, clean: ReferenceStack) -> None:
 
 
 def test_providers_failing_a_share_of_requests(run: Any, clean: ReferenceStack) -> None:
+    # Every provider fails every request: only the warm-up's cached answers succeed. A share
+    # below 1.0 on one provider is absorbed by LiteLLM's retries and fallbacks (measured).
     for provider in clean.providers:
-        clean.control(provider).set_faults(error_rate=0.9)
+        clean.control(provider).set_faults(error_rate=1.0)
     record = run(*SHORT_WARMUP, "-k", "error_rate")
     _check(record, {"PST-07"}, {"PST-07": "gateway error rate"})
     clean.clear_faults()

@@ -36,10 +36,11 @@ class LoadPlan:
     users: int
     repeat_share: float
     setting: str = SETTING
+    prefix: tuple[str, ...] = ()  # a wrapper command, e.g. ("taskset", "-c", "0")
 
     def argv(self, csv_prefix: Path) -> list[str]:
         return [
-            sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless",
+            *self.prefix, sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless",
             "-u", str(self.users), "-r", str(self.users), "-t", f"{self.duration_s:g}s",
             "-H", self.url, "--csv", str(csv_prefix), "--only-summary",
             "--loglevel", "ERROR", "--exit-code-on-error", "0",
