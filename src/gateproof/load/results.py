@@ -55,12 +55,46 @@ class LoadResult:
     samples: list[Sample]
     generator_cpu_s: float
     wall_s: float
+    users: int = 1
 
     @classmethod
     def of(
-        cls, asked: float, duration: float, samples: list[Sample], cpu_s: float, wall: float
+        cls,
+        asked: float,
+        duration: float,
+        samples: list[Sample],
+        cpu_s: float,
+        wall: float,
+        users: int = 1,
     ) -> LoadResult:
-        return cls(asked, duration, sorted(samples, key=lambda s: s.start_s), cpu_s, wall)
+        ordered = sorted(samples, key=lambda s: s.start_s)
+        return cls(asked, duration, ordered, cpu_s, wall, users)
+
+    @property
+    def latency_bound_rps(self) -> float:
+        """The most the users could send if only the gateway's latency held them back."""
+        mean = sum(s.latency_ms for s in self.samples) / len(self.samples) if self.samples else 0
+        return self.users / (mean / 1000.0) if mean > 0 else math.inf
+
+    def generator_bound(self, max_cpu_percent: float, min_share: float = 0.9) -> str | None:
+        """Why the generator, not the gateway, set the pace; None when it did not.
+
+        Either its CPU reached the limit, or it fell short of the asked rate although the
+        gateway answered fast enough for its users to send it (starved of CPU on a busy host,
+        its CPU share stays low while it still cannot keep up)."""
+        if self.generator_cpu_percent >= max_cpu_percent:
+            return (
+                f"generator CPU {self.generator_cpu_percent:.0f} % of one core "
+                f"(limit {max_cpu_percent:g} %)"
+            )
+        short = self.achieved_rps < min_share * self.asked_rps
+        if short and self.latency_bound_rps >= self.asked_rps:
+            return (
+                f"achieved {self.achieved_rps:.1f} of {self.asked_rps:g} req/s while the "
+                f"gateway's latency allowed {self.latency_bound_rps:.0f} req/s to "
+                f"{self.users} users"
+            )
+        return None
 
     @property
     def requests(self) -> int:

@@ -80,7 +80,7 @@ def run_load(plan: LoadPlan, api_key: str | None, workdir: Path | None = None) -
                 hint=f"run it by hand: {' '.join(plan.argv(where / 'locust'))}",
             )
         samples = read_samples(samples_file)
-        return LoadResult.of(plan.rate_rps, plan.duration_s, samples, cpu_s, wall)
+        return LoadResult.of(plan.rate_rps, plan.duration_s, samples, cpu_s, wall, plan.users)
     finally:
         if own_dir is not None:
             own_dir.cleanup()
