@@ -30,6 +30,7 @@ def test_sustained_load(
 ) -> None:
     from gateproof.fixtures import resolve_secret_or_error
     from gateproof.load import LoadPlan, run_load
+    from gateproof.load.runner import rpm_weights
 
     settings = gateproof_settings
     assert settings.gateway is not None
@@ -38,7 +39,9 @@ def test_sustained_load(
     probe_model = settings.postdeploy.rate_limit_model
     models = tuple(conf.models or [m for m in sources.routable_models() if m != probe_model])
     plan = LoadPlan(settings.gateway.url, models, conf.rate_rps, conf.duration_s, conf.users,
-                    conf.repeat_share, setting="load")  # fmt: skip
+                    conf.repeat_share, setting="load",
+                    weights=rpm_weights(models, {n: m.rpm for n, m in
+                                                 sources.routable_models().items()}))  # fmt: skip
     result = run_load(plan, key, tmp_path)
     check.evidence.add("load", result.summary())
     limits = settings.thresholds

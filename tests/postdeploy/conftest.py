@@ -66,6 +66,7 @@ def warmup(
     """Session, :class:`Warmup`: the warm-up traffic, sent once, before the first check."""
     from gateproof.fixtures import resolve_secret_or_error
     from gateproof.load import LoadPlan, run_load
+    from gateproof.load.runner import rpm_weights
 
     settings = gateproof_settings
     assert settings.gateway is not None
@@ -80,6 +81,7 @@ def warmup(
         conf.users,
         conf.repeat_share,
         setting="postdeploy.warmup",
+        weights=rpm_weights(models, {n: m.rpm for n, m in sources.routable_models().items()}),
     )
     redis_client, redis_error = _redis_stats(request)
     before = _keyspace(redis_client) if redis_client is not None else None

@@ -10,7 +10,9 @@ that process only, never pytest's). The same file serves multi-machine runs::
 
 Options (sent from the master to its workers): ``--gateproof-models`` (comma list),
 ``--gateproof-rate`` (requests/s over all users), ``--gateproof-repeat-share`` (share of
-requests that repeat one of a few fixed prompts, so the cache can hit).
+requests that repeat one of a few fixed prompts, so the cache can hit), ``--gateproof-weights``
+(comma list, one per model: how often each is picked; gateproof passes the models' rpm, so
+traffic stays under each model's own rate limit).
 Environment (never on the command line, so it stays out of ``ps``):
 ``GATEPROOF_LOAD_API_KEY`` the gateway key; ``GATEPROOF_LOAD_SAMPLES`` a CSV file this
 process writes one line per request to: ``start_epoch_s,latency_ms,status,model``.
@@ -36,6 +38,7 @@ def _options(parser: Any) -> None:
     parser.add_argument("--gateproof-models", default="", help="comma list of model names")
     parser.add_argument("--gateproof-rate", type=float, default=1.0, help="total requests/s")
     parser.add_argument("--gateproof-repeat-share", type=float, default=0.0)
+    parser.add_argument("--gateproof-weights", default="", help="comma list, one per model")
 
 
 @events.request.add_listener  # type: ignore[untyped-decorator]
@@ -68,6 +71,8 @@ class GatewayUser(FastHttpUser):
     def on_start(self) -> None:
         options = self.environment.parsed_options
         self.models = [m for m in str(options.gateproof_models).split(",") if m] or ["?"]
+        weights = [float(w) for w in str(options.gateproof_weights).split(",") if w]
+        self.weights = weights if len(weights) == len(self.models) else None
         self.repeat = float(options.gateproof_repeat_share)
         key = os.environ.get("GATEPROOF_LOAD_API_KEY", "")
         self.headers = {"Authorization": f"Bearer {key}"} if key else {}
@@ -75,7 +80,7 @@ class GatewayUser(FastHttpUser):
     @task
     def chat(self) -> None:
         self._began = time.monotonic()
-        model = random.choice(self.models)
+        model = random.choices(self.models, weights=self.weights)[0]
         if random.random() < self.repeat:
             prompt = f"gateproof warm-up prompt {random.randrange(REPEATED_PROMPTS)}: reply ok"
         else:

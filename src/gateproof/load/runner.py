@@ -37,6 +37,7 @@ class LoadPlan:
     repeat_share: float
     setting: str = SETTING
     prefix: tuple[str, ...] = ()  # a wrapper command, e.g. ("taskset", "-c", "0")
+    weights: tuple[float, ...] = ()  # per model, how often it is picked (default: evenly)
 
     def argv(self, csv_prefix: Path) -> list[str]:
         return [
@@ -47,7 +48,16 @@ class LoadPlan:
             "--gateproof-models", ",".join(self.models),
             "--gateproof-rate", f"{self.rate_rps:g}",
             "--gateproof-repeat-share", f"{self.repeat_share:g}",
+            "--gateproof-weights", ",".join(f"{w:g}" for w in self.weights),
         ]  # fmt: skip
+
+
+def rpm_weights(models: tuple[str, ...], rpm: dict[str, int | None]) -> tuple[float, ...]:
+    """Pick each model in proportion to its configured rpm, so the mix stays under every
+    model's own limit (a model without rpm gets the mean of the others)."""
+    known = [float(v) for m in models if (v := rpm.get(m))]
+    fallback = sum(known) / len(known) if known else 1.0
+    return tuple(float(rpm.get(m) or fallback) for m in models)
 
 
 def run_load(plan: LoadPlan, api_key: str | None, workdir: Path | None = None) -> LoadResult:
