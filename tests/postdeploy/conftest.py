@@ -32,6 +32,11 @@ class Warmup:
     redis_after: dict[str, int] | None
     redis_error: GateproofError | None
 
+    @property
+    def span_s(self) -> float:
+        """From the warm-up's start to the gates' moment: what an ``auto`` window covers."""
+        return self.measured_at - self.began
+
 
 def _redis_stats(request: pytest.FixtureRequest) -> tuple[Any, GateproofError | None]:
     """The session Redis client, or why there is none (absent Redis: both None)."""
@@ -81,6 +86,7 @@ def warmup(
         conf.users,
         conf.repeat_share,
         setting="postdeploy.warmup",
+        stop_timeout_s=settings.timeouts.read_s,
         weights=rpm_weights(models, {n: m.rpm for n, m in sources.routable_models().items()}),
     )
     redis_client, redis_error = _redis_stats(request)

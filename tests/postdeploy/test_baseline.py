@@ -38,7 +38,9 @@ def test_no_worse_than_baseline(
         not_run(f"no baseline snapshot at {path} (the predeploy run saves it; "
                 "postdeploy.baseline_file)")  # fmt: skip
     now = {
-        name: metric.measure(prometheus, gateproof_settings, name, warmup.measured_at).value
+        name: metric.measure(
+            prometheus, gateproof_settings, name, warmup.measured_at, warmup.span_s
+        ).value
         for name in baseline.SNAPSHOT_GATES
     }
     deltas = baseline.compare(gateproof_settings, before, now)

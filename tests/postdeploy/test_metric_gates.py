@@ -32,7 +32,12 @@ def _attach_plot(request: pytest.FixtureRequest, warmup: Warmup, threshold: floa
 
     from gateproof.load.plot import latency_svg
 
-    svg = latency_svg(warmup.result, threshold, "warm-up: " + warmup.result.summary()[:90])
+    result = warmup.result
+    title = (
+        f"warm-up through the gateway: {result.requests} requests at "
+        f"{result.achieved_rps:.1f} req/s, {result.errors} error(s)"
+    )
+    svg = latency_svg(result, threshold, title)
     extra = html_extras.svg(base64.b64encode(svg.encode()).decode(), name="warm-up latency")
     request.getfixturevalue("extras").append(extra)
 
@@ -50,7 +55,9 @@ def test_latency_percentiles(
     limit = gateproof_settings.thresholds.p95_latency_s
     _attach_plot(request, warmup, limit)
     client = {p: result.latency_s(p / 100) for p in (50, 95, 99)}
-    reading = metric.measure(prometheus, gateproof_settings, "p95_latency", warmup.measured_at)
+    reading = metric.measure(
+        prometheus, gateproof_settings, "p95_latency", warmup.measured_at, warmup.span_s
+    )
     quantiles = {}
     if not reading.missing:
         for share in (0.5, 0.99):
@@ -98,7 +105,9 @@ def test_cache_hit_rate(
     limit = gateproof_settings.thresholds.cache_hit_rate
     if warmup.redis_error is not None:
         raise warmup.redis_error
-    reading = metric.measure(prometheus, gateproof_settings, "cache_hit_rate", warmup.measured_at)
+    reading = metric.measure(
+        prometheus, gateproof_settings, "cache_hit_rate", warmup.measured_at, warmup.span_s
+    )
     if warmup.redis_before is not None and warmup.redis_after is not None:
         hits = warmup.redis_after["keyspace_hits"] - warmup.redis_before["keyspace_hits"]
         misses = warmup.redis_after["keyspace_misses"] - warmup.redis_before["keyspace_misses"]
@@ -133,7 +142,9 @@ def test_error_rate(
 ) -> None:
     check.evidence.add("client", f"warm-up error rate {warmup.result.error_rate:.2%} "
                                  f"(statuses {warmup.result.statuses()})")  # fmt: skip
-    reading = metric.measure(prometheus, gateproof_settings, "error_rate", warmup.measured_at)
+    reading = metric.measure(
+        prometheus, gateproof_settings, "error_rate", warmup.measured_at, warmup.span_s
+    )
     judge(check, reading, "gateway error rate (failed / total requests)")
 
 
@@ -143,5 +154,7 @@ def test_error_rate(
 def test_resource_utilisation(
     resource: str, prometheus: Any, warmup: Warmup, gateproof_settings: Settings, check: Check
 ) -> None:
-    reading = metric.measure(prometheus, gateproof_settings, resource, warmup.measured_at)
+    reading = metric.measure(
+        prometheus, gateproof_settings, resource, warmup.measured_at, warmup.span_s
+    )
     judge(check, reading, f"{resource} utilisation (node exporter)")

@@ -131,22 +131,29 @@ class Reading:
         return f"{self.name} = {shown} (want {want})"
 
 
-def window_of(settings: Settings) -> str:
-    """``postdeploy.window``; ``auto``: the warm-up and its settle time, in whole seconds."""
+def window_of(settings: Settings, auto_s: float | None = None) -> str:
+    """``postdeploy.window``; ``auto``: ``auto_s`` (the warm-up's real span and settle time)
+    or else the configured warm-up and settle time, in whole seconds."""
     conf = settings.postdeploy
     if conf.window != "auto":
         return conf.window
-    return f"{math.ceil(conf.warmup.duration_s + conf.warmup.settle_s)}s"
+    return f"{math.ceil(auto_s or conf.warmup.duration_s + conf.warmup.settle_s)}s"
 
 
 def measure(
-    prometheus: PrometheusProbe, settings: Settings, name: str, at: float | None = None
+    prometheus: PrometheusProbe,
+    settings: Settings,
+    name: str,
+    at: float | None = None,
+    auto_s: float | None = None,
 ) -> Reading:
     """Run gate ``name``: series check, then its query over its window ending at ``at``
-    (epoch seconds, e.g. the end of the warm-up; None: now). Probe errors pass up."""
+    (epoch seconds, e.g. the end of the warm-up; None: now). ``auto_s``: what an ``auto``
+    window spans (the warm-up as it really ran). Probe errors pass up."""
     __tracebackhide__ = True
     declared = gates_of(settings)[name]
-    gate = declared.model_copy(update={"window": declared.window or window_of(settings)})
+    window = declared.window or window_of(settings, auto_s)
+    gate = declared.model_copy(update={"window": window})
     promql = gate.query.replace("{window}", str(gate.window))
     threshold = threshold_of(settings, name, gate)
     missing = tuple(prometheus.missing_series_at(list(gate.series), at))

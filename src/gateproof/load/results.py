@@ -88,7 +88,7 @@ class LoadResult:
                 f"(limit {max_cpu_percent:g} %)"
             )
         short = self.achieved_rps < min_share * self.asked_rps
-        if short and self.latency_bound_rps >= self.asked_rps:
+        if short and self.latency_bound_rps >= 2 * self.asked_rps:  # clear headroom
             return (
                 f"achieved {self.achieved_rps:.1f} of {self.asked_rps:g} req/s while the "
                 f"gateway's latency allowed {self.latency_bound_rps:.0f} req/s to "

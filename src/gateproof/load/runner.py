@@ -38,6 +38,9 @@ class LoadPlan:
     setting: str = SETTING
     prefix: tuple[str, ...] = ()  # a wrapper command, e.g. ("taskset", "-c", "0")
     weights: tuple[float, ...] = ()  # per model, how often it is picked (default: evenly)
+    # Requests still in flight at the end are awaited this long (and measured), not dropped:
+    # a gateway retrying a failing provider answers after many seconds.
+    stop_timeout_s: float = 30.0
 
     def argv(self, csv_prefix: Path) -> list[str]:
         return [
@@ -45,6 +48,7 @@ class LoadPlan:
             "-u", str(self.users), "-r", str(self.users), "-t", f"{self.duration_s:g}s",
             "-H", self.url, "--csv", str(csv_prefix), "--only-summary",
             "--loglevel", "ERROR", "--exit-code-on-error", "0",
+            "--stop-timeout", f"{self.stop_timeout_s:g}",
             "--gateproof-models", ",".join(self.models),
             "--gateproof-rate", f"{self.rate_rps:g}",
             "--gateproof-repeat-share", f"{self.repeat_share:g}",
@@ -79,7 +83,7 @@ def run_load(plan: LoadPlan, api_key: str | None, workdir: Path | None = None) -
                 plan.argv(where / "locust"), stdout=out, stderr=subprocess.STDOUT, env=env,
                 cwd=where, start_new_session=True,
             )  # fmt: skip
-        status, cpu_s = _wait(child, began + plan.duration_s + GRACE_S)
+        status, cpu_s = _wait(child, began + plan.duration_s + plan.stop_timeout_s + GRACE_S)
         wall = time.monotonic() - began
         if not samples_file.is_file():
             raise ProbeError(
