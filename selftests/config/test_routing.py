@@ -45,7 +45,7 @@ def test_coverage_counts_providers_through_their_models() -> None:
     assert result.providers["vllm-qwen"] and not result.providers["ollama"]
     assert result.chains["default"]
     assert "openai-cloud" not in result.providers  # disabled: not part of the measure
-    assert result.total == 5 + 4 + 5 and result.covered == 3
+    assert result.total == 6 + 4 + 5 and result.covered == 3  # 6 models with ratelimit-probe
     assert "provider ollama" in result.missing()
 
 
