@@ -77,14 +77,14 @@ def clean(reference_stack: ReferenceStack) -> Iterator[ReferenceStack]:
 def test_predeploy_load_test_and_baseline_snapshot(run: Any, baseline_file: Path) -> None:
     record = run(
         "--gateproof-load", "--gateproof-load-duration-s", "10", "--gateproof-load-rate-rps",
-        "10", "--gateproof-postdeploy-window", "1m", "-k", "sustained or snapshot",
+        "5", "--gateproof-load-users", "4", "--gateproof-postdeploy-window", "1m",
+        "-k", "sustained or snapshot",
         marker="predeploy",
     )  # fmt: skip
     _check(record, set(), {})
     assert record.outcome("PRE-TST-05") == "passed", record.output[-2000:]
     saved = json.loads(baseline_file.read_text(encoding="utf-8"))
     assert saved["values"]["p95_latency"] is not None, saved
-    assert "generator CPU" in record.output or record.returncode == 0
 
 
 def test_healthy_stack_is_green_postdeploy(run: Any, clean: ReferenceStack) -> None:
