@@ -40,6 +40,8 @@ def test_sustained_load(
     models = tuple(conf.models or [m for m in sources.routable_models() if m != probe_model])
     plan = LoadPlan(settings.gateway.url, models, conf.rate_rps, conf.duration_s, conf.users,
                     conf.repeat_share, setting="load", stop_timeout_s=settings.timeouts.read_s,
+                    connect_timeout_s=settings.timeouts.connect_s,
+                    read_timeout_s=settings.timeouts.read_s,
                     weights=rpm_weights(models, {n: m.rpm for n, m in
                                                  sources.routable_models().items()}))  # fmt: skip
     result = run_load(plan, key, tmp_path)

@@ -87,6 +87,8 @@ def warmup(
         conf.repeat_share,
         setting="postdeploy.warmup",
         stop_timeout_s=settings.timeouts.read_s,
+        connect_timeout_s=settings.timeouts.connect_s,
+        read_timeout_s=settings.timeouts.read_s,
         weights=rpm_weights(models, {n: m.rpm for n, m in sources.routable_models().items()}),
     )
     redis_client, redis_error = _redis_stats(request)

@@ -39,6 +39,17 @@ def _options(parser: Any) -> None:
     parser.add_argument("--gateproof-rate", type=float, default=1.0, help="total requests/s")
     parser.add_argument("--gateproof-repeat-share", type=float, default=0.0)
     parser.add_argument("--gateproof-weights", default="", help="comma list, one per model")
+    parser.add_argument("--gateproof-connect-timeout", type=float, default=3.0)
+    parser.add_argument("--gateproof-read-timeout", type=float, default=30.0)
+
+
+@events.init.add_listener  # type: ignore[untyped-decorator]
+def _timeouts(environment: Environment, **_: Any) -> None:
+    """Every request has the run's connect and read timeouts (set before users exist)."""
+    options = environment.parsed_options
+    if options is not None:
+        GatewayUser.connection_timeout = float(options.gateproof_connect_timeout)
+        GatewayUser.network_timeout = float(options.gateproof_read_timeout)
 
 
 @events.request.add_listener  # type: ignore[untyped-decorator]

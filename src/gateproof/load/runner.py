@@ -41,6 +41,8 @@ class LoadPlan:
     # Requests still in flight at the end are awaited this long (and measured), not dropped:
     # a gateway retrying a failing provider answers after many seconds.
     stop_timeout_s: float = 30.0
+    connect_timeout_s: float = 3.0
+    read_timeout_s: float = 30.0
 
     def argv(self, csv_prefix: Path) -> list[str]:
         return [
@@ -53,6 +55,8 @@ class LoadPlan:
             "--gateproof-rate", f"{self.rate_rps:g}",
             "--gateproof-repeat-share", f"{self.repeat_share:g}",
             "--gateproof-weights", ",".join(f"{w:g}" for w in self.weights),
+            "--gateproof-connect-timeout", f"{self.connect_timeout_s:g}",
+            "--gateproof-read-timeout", f"{self.read_timeout_s:g}",
         ]  # fmt: skip
 
 
