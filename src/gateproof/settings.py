@@ -162,7 +162,7 @@ class Postdeploy(_Strict):
     window: str = "auto"  # PromQL range of the gates; auto: warm-up + settle time
     gates: dict[str, Gate] = {}  # added to (or replacing by name) the built-in gates
     rate_limit_model: str | None = "ratelimit-probe"
-    baseline_file: Path = Path("records/baseline.json")
+    baseline_file: Path | None = None  # default: paths.records / baseline.json
     baseline_required: bool = False  # no snapshot: not run (False) or a failure (True)
     max_generator_cpu_percent: float = Field(90.0, gt=0, le=100)
 
@@ -222,6 +222,11 @@ class Settings(_Strict):
     signoff: Signoff = Signoff()
     postdeploy: Postdeploy = Postdeploy()
     load: Load = Load()
+
+    @property
+    def baseline_path(self) -> Path:
+        """Where the predeploy run saves the PST-09 snapshot and postdeploy reads it."""
+        return self.postdeploy.baseline_file or self.paths.records / "baseline.json"
 
     def secret_refs(self) -> dict[str, str]:
         """Every secret reference in these settings: dotted key -> reference."""

@@ -24,7 +24,7 @@ def test_baseline_snapshot_saved(
         name: metric.measure(prometheus, gateproof_settings, name).value
         for name in baseline.SNAPSHOT_GATES
     }
-    path = gateproof_settings.postdeploy.baseline_file
+    path = gateproof_settings.baseline_path
     snapshot = baseline.save(path, prometheus.url, gateproof_settings.postdeploy.window, values)
     check.evidence.add("saved", f"{path}: {snapshot.describe()}")
     assert baseline.load(path) == snapshot, f"{path} does not read back as written"

@@ -24,7 +24,7 @@ from .conftest import Warmup
 def test_no_worse_than_baseline(
     prometheus: Any, warmup: Warmup, gateproof_settings: Settings, check: Check
 ) -> None:
-    path = gateproof_settings.postdeploy.baseline_file
+    path = gateproof_settings.baseline_path
     before = baseline.load(path)
     if before is None:
         if gateproof_settings.postdeploy.baseline_required:
