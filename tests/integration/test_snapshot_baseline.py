@@ -25,6 +25,6 @@ def test_baseline_snapshot_saved(
         for name in baseline.SNAPSHOT_GATES
     }
     path = gateproof_settings.baseline_path
-    snapshot = baseline.save(path, prometheus.url, gateproof_settings.postdeploy.window, values)
+    snapshot = baseline.save(path, prometheus.url, metric.window_of(gateproof_settings), values)
     check.evidence.add("saved", f"{path}: {snapshot.describe()}")
     assert baseline.load(path) == snapshot, f"{path} does not read back as written"
