@@ -149,6 +149,56 @@ class Thresholds(_Strict):
     baseline: Baseline = Baseline()
 
 
+class Gate(_Strict):
+    """One metric gate (PST-05..08): a PromQL query over a window, compared with a limit.
+
+    ``{window}`` in the query is replaced by the window. ``series`` are the metric names the
+    query needs; they are looked up first, so a renamed metric reads "could not measure"
+    instead of an empty result that could pass. ``threshold`` left out: the matching
+    ``thresholds.*`` key. ``on_empty``: what an empty result means (a missing series is
+    never a pass: ``pass`` then reads as ``inconclusive``)."""
+
+    query: str
+    series: list[str] = []
+    comparison: Literal["<", "<=", ">", ">="] = "<"
+    threshold: float | None = None
+    window: str | None = None
+    on_empty: Literal["fail", "pass", "inconclusive"] = "fail"
+    unit: str = ""
+
+
+class Warmup(_Strict):
+    """Bounded traffic the postdeploy phase sends before it checks (through Locust)."""
+
+    rate_rps: float = Field(6.0, gt=0, le=10_000)
+    duration_s: float = Field(15.0, gt=0, le=3600)
+    users: int = Field(4, ge=1, le=10_000)
+    models: list[str] = []  # empty: every routed model but postdeploy.rate_limit_model
+    repeat_share: float = Field(0.8, ge=0, le=1)  # share of requests that repeat a prompt
+    settle_s: float = Field(3.0, ge=0, le=300)  # wait for Prometheus to scrape the end
+
+
+class Postdeploy(_Strict):
+    warmup: Warmup = Warmup()
+    window: str = "auto"  # PromQL range of the gates; auto: warm-up + settle time
+    gates: dict[str, Gate] = {}  # added to (or replacing by name) the built-in gates
+    rate_limit_model: str | None = "ratelimit-probe"
+    baseline_file: Path | None = None  # default: paths.records / baseline.json
+    baseline_required: bool = False  # no snapshot: not run (False) or a failure (True)
+    max_generator_cpu_percent: float = Field(90.0, gt=0, le=100)
+
+
+class Load(_Strict):
+    """The sustained load test PRE-TST-05 (``load`` marker, ``--gateproof-load``)."""
+
+    rate_rps: float = Field(20.0, gt=0, le=100_000)
+    duration_s: float = Field(60.0, gt=0, le=86_400)
+    users: int = Field(8, ge=1, le=100_000)
+    models: list[str] = []
+    repeat_share: float = Field(0.5, ge=0, le=1)
+    min_rate_share: float = Field(0.9, gt=0, le=1)  # achieved / asked rate at least this
+
+
 class Alerts(_Strict):
     required: list[str] = Field(default_factory=lambda: list(DEFAULT_REQUIRED_ALERTS))
     rule_files: list[str] = ["monitoring/prometheus/rules/*.yml"]
@@ -211,6 +261,13 @@ class Settings(_Strict):
     timeouts: Timeouts = Timeouts()
     signoff: Signoff = Signoff()
     unit_tests: UnitTests | None = None
+    postdeploy: Postdeploy = Postdeploy()
+    load: Load = Load()
+
+    @property
+    def baseline_path(self) -> Path:
+        """Where the predeploy run saves the PST-09 snapshot and postdeploy reads it."""
+        return self.postdeploy.baseline_file or self.paths.records / "baseline.json"
 
     def secret_refs(self) -> dict[str, str]:
         """Every secret reference in these settings: dotted key -> reference."""

@@ -214,6 +214,9 @@ def resolve_paths(settings: Settings, base: Path) -> Settings:
             update={"backups": fix(settings.paths.backups), "records": fix(settings.paths.records)}
         ),
     }
+    update["postdeploy"] = settings.postdeploy.model_copy(
+        update={"baseline_file": fix(settings.postdeploy.baseline_file)}
+    )
     if settings.gateway is not None:
         update["gateway"] = settings.gateway.model_copy(
             update={

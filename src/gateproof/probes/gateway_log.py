@@ -26,7 +26,8 @@ LOG_TAIL_BYTES = 5_000_000  # enough for days of a quiet gateway; bounded for a 
 BAD_LEVELS = ("ERROR", "CRITICAL", "FATAL")
 # LiteLLM logs these at ERROR although the gateway is fine: the client sent no key or a wrong
 # one (gateproof's own auth check does), asked for a model that does not exist, sent a bad
-# request, or asked for a mock failure on purpose (gateproof's fallback check).
+# request, asked for a mock failure on purpose (gateproof's fallback check), or went over a
+# model's configured rpm (the router enforcing it, as PST-04 checks).
 CLIENT_CAUSED = (
     "user_api_key_auth(): Exception occured",
     "No api key passed in",
@@ -36,6 +37,7 @@ CLIENT_CAUSED = (
     "Invalid model name passed in",
     "Missing required parameter",
     "This is a mock exception for model=",
+    "litellm.RateLimitError: Model rate limit exceeded.",
 )
 # "... Exception occured - litellm_call_id=... - 400: {...}": a client status in the message.
 CLIENT_STATUS = re.compile(r" - (400|401|403|404|413|422): ")

@@ -1,0 +1,124 @@
+"""Run the shipped locustfile headless as a child process and collect what it measured.
+
+Locust patches its own process with gevent; running it as a child keeps that away from
+pytest. The child's CPU time comes from the kernel (``wait4`` rusage), so the generator's own
+load is measured, not guessed. The key reaches the child only through its environment.
+A run that cannot start, or ends without samples, is a probe error: nothing was measured.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from gateproof.errors import ProbeError
+from gateproof.load.results import LoadResult, read_samples
+
+LOCUSTFILE = Path(__file__).with_name("locustfile.py")
+SETTING = "postdeploy.warmup / load"
+GRACE_S = 30.0  # locust start-up (imports) and stop, on top of the run's duration
+
+
+@dataclass(frozen=True)
+class LoadPlan:
+    """What to send: where, which models, how fast, for how long, how repetitive."""
+
+    url: str
+    models: tuple[str, ...]
+    rate_rps: float
+    duration_s: float
+    users: int
+    repeat_share: float
+    setting: str = SETTING
+    prefix: tuple[str, ...] = ()  # a wrapper command, e.g. ("taskset", "-c", "0")
+    weights: tuple[float, ...] = ()  # per model, how often it is picked (default: evenly)
+    # Requests still in flight at the end are awaited this long (and measured), not dropped:
+    # a gateway retrying a failing provider answers after many seconds.
+    stop_timeout_s: float = 30.0
+    connect_timeout_s: float = 3.0
+    read_timeout_s: float = 30.0
+
+    def argv(self, csv_prefix: Path) -> list[str]:
+        return [
+            *self.prefix, sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless",
+            "-u", str(self.users), "-r", str(self.users), "-t", f"{self.duration_s:g}s",
+            "-H", self.url, "--csv", str(csv_prefix), "--only-summary",
+            "--loglevel", "ERROR", "--exit-code-on-error", "0",
+            "--stop-timeout", f"{self.stop_timeout_s:g}",
+            "--gateproof-models", ",".join(self.models),
+            "--gateproof-rate", f"{self.rate_rps:g}",
+            "--gateproof-repeat-share", f"{self.repeat_share:g}",
+            "--gateproof-weights", ",".join(f"{w:g}" for w in self.weights),
+            "--gateproof-connect-timeout", f"{self.connect_timeout_s:g}",
+            "--gateproof-read-timeout", f"{self.read_timeout_s:g}",
+        ]  # fmt: skip
+
+
+def rpm_weights(models: tuple[str, ...], rpm: dict[str, int | None]) -> tuple[float, ...]:
+    """Pick each model in proportion to its configured rpm, so the mix stays under every
+    model's own limit (a model without rpm gets the mean of the others)."""
+    known = [float(v) for m in models if (v := rpm.get(m))]
+    fallback = sum(known) / len(known) if known else 1.0
+    return tuple(float(rpm.get(m) or fallback) for m in models)
+
+
+def run_load(plan: LoadPlan, api_key: str | None, workdir: Path | None = None) -> LoadResult:
+    """Send ``plan``'s traffic through the gateway; block until done (with a deadline)."""
+    if not plan.models:
+        raise ProbeError("no model to send load to", setting=plan.setting)
+    own_dir = None if workdir else tempfile.TemporaryDirectory(prefix="gateproof-load-")
+    where = workdir or Path(own_dir.name if own_dir else ".")
+    where.mkdir(parents=True, exist_ok=True)
+    samples_file = where / "samples.csv"
+    samples_file.unlink(missing_ok=True)
+    env = {**os.environ, "GATEPROOF_LOAD_SAMPLES": str(samples_file)}
+    env["GATEPROOF_LOAD_API_KEY"] = api_key or ""
+    log = where / "locust.log"
+    try:
+        began = time.monotonic()
+        with log.open("w", encoding="utf-8") as out:
+            child = subprocess.Popen(
+                plan.argv(where / "locust"), stdout=out, stderr=subprocess.STDOUT, env=env,
+                cwd=where, start_new_session=True,
+            )  # fmt: skip
+        status, cpu_s = _wait(child, began + plan.duration_s + plan.stop_timeout_s + GRACE_S)
+        wall = time.monotonic() - began
+        if not samples_file.is_file():
+            raise ProbeError(
+                f"the load generator (locust) ended with status {status} and measured "
+                f"nothing: {_tail(log)}",
+                target=plan.url,
+                setting=plan.setting,
+                hint=f"run it by hand: {' '.join(plan.argv(where / 'locust'))}",
+            )
+        samples = read_samples(samples_file)
+        return LoadResult.of(plan.rate_rps, plan.duration_s, samples, cpu_s, wall, plan.users)
+    finally:
+        if own_dir is not None:
+            own_dir.cleanup()
+
+
+def _wait(child: subprocess.Popen[bytes], deadline: float) -> tuple[int, float]:
+    """Reap ``child`` with ``wait4`` (its CPU time), killing it at ``deadline``."""
+    while True:
+        pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+        if pid:
+            child.returncode = os.waitstatus_to_exitcode(status)
+            return child.returncode, usage.ru_utime + usage.ru_stime
+        if time.monotonic() > deadline:
+            os.killpg(child.pid, signal.SIGKILL)
+        time.sleep(0.1)
+
+
+def _tail(log: Path, lines: int = 6) -> str:
+    try:
+        text = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+    except OSError:
+        return "(no log)"
+    return " | ".join(text[-lines:]) or "(empty log)"
