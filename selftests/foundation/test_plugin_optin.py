@@ -103,9 +103,14 @@ def test_named_but_missing_settings_file_is_an_error(pytester: pytest.Pytester) 
 
 @pytest.mark.plain_project  # its own ini opts in
 def test_config_value_that_moves_the_rootdir_stops_with_the_fix(
-    pytester: pytest.Pytester, tmp_path_factory: pytest.TempPathFactory
+    pytester: pytest.Pytester,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """pytest infers rootdir from the bare value: the run stops with the '=' form to use."""
+    # Under an outer `-n 2` this process is an xdist worker, whose variable would make the
+    # inner run skip the check (a worker leaves it to its controller).
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
     _ini(pytester, "[pytest]\ngateproof = true\ntestpaths = tests\n")
     pytester.makepyfile(**{"tests/test_a": "def test_a():\n    pass\n"})
     elsewhere = tmp_path_factory.mktemp("run dir") / "settings.yaml"
