@@ -46,8 +46,10 @@ BUILTIN_GATES: dict[str, Gate] = {
         comparison=">",
     ),
     "cpu": Gate(
-        query='max(100 * (1 - avg by (instance) (rate(node_cpu_seconds_total{mode="idle"}'
-        "[{window}]))))",
+        # Idle over all modes, as PRE-INF-04 reads it: the per-CPU counters need not add up
+        # to one second per second just after the exporter starts.
+        query='max(100 * (1 - sum by (instance) (rate(node_cpu_seconds_total{mode="idle"}'
+        "[{window}])) / sum by (instance) (rate(node_cpu_seconds_total[{window}]))))",
         series=["node_cpu_seconds_total"],
         comparison="<",
         window="5m",  # a sustained figure, not the warm-up's own spike
