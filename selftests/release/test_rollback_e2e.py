@@ -10,6 +10,7 @@ sources name)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -101,7 +102,10 @@ def test_rollback_restores_a_broken_deployment_and_the_release_shows_it(
     # 1. a broken config is generated and deployed; the gateway restarts on it
     victim = break_one_provider(providers, state.providers)
     assert main(["generate", "--config-dir", str(run.config)]) == 0
-    good = next(e for e in History(run.config).newest_first() if e.kind == "pre-generate")
+    # The version store keeps each distinct file once: the good one is the version whose
+    # bytes it is (kept when the stack generated it, not again before this generate).
+    good_sha = hashlib.sha256(good_config).hexdigest()
+    good = next(e for e in History(run.config).newest_first() if e.sha256 == good_sha)
     broken_config = run.generated_config.read_bytes()
     assert broken_config != good_config
     run.deployed_config.write_bytes(broken_config)

@@ -20,7 +20,7 @@ GITLAB = ".gitlab-ci.yml"
 # Predeploy items that need only the repository: they pass on the scaffolded one.
 UNIT_ITEMS = (
     *("PRE-CFG-01", "PRE-CFG-02", "PRE-CFG-03", "PRE-CFG-04", "PRE-CFG-05", "MON-04"),
-    *("PRE-TST-01", "PRE-TST-04", "PRE-SEC-02", "PRE-SEC-05", "PRE-SEC-06"),
+    *("PRE-SEC-02", "PRE-SEC-05", "PRE-SEC-06"),
 )
 
 
@@ -88,6 +88,11 @@ def test_ci_predeploy_commands_give_a_real_verdict(ci_run: Any) -> None:
     assert record["scope"]["phases"] == ["predeploy"]
     outcomes = {item: record["items"][item]["outcome"] for item in UNIT_ITEMS}
     assert outcomes == dict.fromkeys(UNIT_ITEMS, "passed")
+    # No unit tests of its own configured yet: N/A. The version store is not in git (a CI
+    # clone has none): PRE-TST-04 fails naming it, as on any runner without the real store.
+    assert record["items"]["PRE-TST-01"]["outcome"] == "not_applicable"
+    assert record["items"]["PRE-TST-04"]["outcome"] == "failed"
+    assert ".litellm-history" in str(record["items"]["PRE-TST-04"]["tests"])
     # the live checks ran and could not reach the components: errors naming the setting
     assert record["items"]["PRE-INF-01"]["outcome"] == "error"
     messages = [t["message"] for item in record["items"].values() for t in item["tests"]]

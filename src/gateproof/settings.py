@@ -134,6 +134,7 @@ class ProviderControl(_Strict):
 
 class Baseline(_Strict):
     p95_increase_pct: float = 20.0
+    p95_increase_min_s: float = Field(0.25, ge=0)  # below this, a p95 rise is noise
     error_rate_increase: float = 0.005
     cache_hit_rate_drop: float = 0.10
 

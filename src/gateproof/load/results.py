@@ -72,26 +72,33 @@ class LoadResult:
 
     @property
     def latency_bound_rps(self) -> float:
-        """The most the users could send if only the gateway's latency held them back."""
-        mean = sum(s.latency_ms for s in self.samples) / len(self.samples) if self.samples else 0
-        return self.users / (mean / 1000.0) if mean > 0 else math.inf
+        """The rate the users could have kept if only the gateway's latency held them back.
+
+        Each user sends one request per slot of ``users / asked`` seconds, or later when an
+        answer takes longer than its slot: a few slow answers cost their users the slots they
+        overran, which a mean over all answers would hide."""
+        if not self.samples or self.asked_rps <= 0:
+            return math.inf
+        slot = self.users / self.asked_rps
+        busy = sum(max(s.latency_ms / 1000.0, slot) for s in self.samples)
+        return self.users * len(self.samples) / busy
 
     def generator_bound(self, max_cpu_percent: float, min_share: float = 0.9) -> str | None:
         """Why the generator, not the gateway, set the pace; None when it did not.
 
         Either its CPU reached the limit, or it fell short of the asked rate although the
-        gateway answered fast enough for its users to send it (starved of CPU on a busy host,
-        its CPU share stays low while it still cannot keep up)."""
+        gateway's latencies left room for it (starved of CPU on a busy host, its CPU share
+        stays low while it still cannot keep up)."""
         if self.generator_cpu_percent >= max_cpu_percent:
             return (
                 f"generator CPU {self.generator_cpu_percent:.0f} % of one core "
                 f"(limit {max_cpu_percent:g} %)"
             )
         short = self.achieved_rps < min_share * self.asked_rps
-        if short and self.latency_bound_rps >= 2 * self.asked_rps:  # clear headroom
+        if short and self.latency_bound_rps >= min_share * self.asked_rps:
             return (
                 f"achieved {self.achieved_rps:.1f} of {self.asked_rps:g} req/s while the "
-                f"gateway's latency allowed {self.latency_bound_rps:.0f} req/s to "
+                f"gateway's latencies left room for {self.latency_bound_rps:.1f} req/s from "
                 f"{self.users} users"
             )
         return None
