@@ -64,7 +64,7 @@ def test_latency_percentiles(
             q = reading.promql.replace("histogram_quantile(0.95", f"histogram_quantile({share}")
             values = [
                 s.value
-                for s in prometheus.query_at(q, warmup.measured_at)
+                for s in prometheus.query(q, warmup.measured_at)
                 if not math.isnan(s.value)
             ]
             quantiles[share] = max(values) if values else None
