@@ -101,9 +101,7 @@ class PrometheusProbe:
         __tracebackhide__ = True
         what = f"the query {promql!r}" if at is None else f"the query {promql!r} at {at:.0f}"
         params = {} if at is None else {"time": f"{at:.3f}"}
-        raw: Any = self._call(
-            what, promql, lambda: self.client.custom_query(promql, params=params)
-        )
+        raw: Any = self._call(what, promql, lambda: self.client.custom_query(promql, params=params))
         if isinstance(raw, list) and len(raw) == 2 and not isinstance(raw[0], dict):
             return [Sample({}, float(raw[1]))]  # resultType scalar: [time, "value"]
         return [Sample(dict(row.get("metric", {})), float(row["value"][1])) for row in raw or []]
