@@ -23,16 +23,6 @@ from gateproof.checklist import Item, all_items, find
 from gateproof.record import RunRecord, TestResult, rank
 from gateproof.waivers import Waiver, find_waiver
 
-ITEM_OUTCOMES = (
-    "failed",
-    "error",
-    "not_run",
-    "waived",
-    "passed",
-    "not_applicable",
-    "out_of_scope",
-)
-
 
 @dataclass
 class ItemOutcome:
