@@ -247,3 +247,19 @@ def test_a_test_of_an_unselected_phase_does_not_leave_its_item_unchecked(
     assert out.record["items"]["PST-09"]["outcome"] == "failed"
     both = run(pytester, "-m", "predeploy or postdeploy")
     assert both.record["items"]["PST-09"]["outcome"] == "failed"
+
+
+def test_a_failed_test_whose_items_are_out_of_scope_is_never_green(
+    pytester: pytest.Pytester,
+) -> None:
+    """The snapshot test failing in a -m predeploy run (its item PST-09 is out of scope there)
+    still makes the run RED."""
+    failing_half = SNAPSHOT_HALF.replace("    pass", '    assert False, "snapshot not saved"')
+    pytester.makepyfile(
+        **{"tests/test_pre": phase_suite(("predeploy",)), "tests/test_snap": failing_half}
+    )
+    out = run(pytester, "-m", "predeploy")
+    assert out.ret == pytest.ExitCode.TESTS_FAILED
+    assert out.record["verdict"] == "RED"
+    assert out.record["items"]["PST-09"]["outcome"] == "out_of_scope"
+    assert any("test_snapshot_saved" in p for p in out.record["problems"]), out.record["problems"]
