@@ -63,3 +63,33 @@ def test_no_secret_reaches_terminal_reports_or_records(
     for where, text in outputs.items():
         assert master not in text, f"master key leaked into {where}"
         assert redis_password not in text, f"Redis password leaked into {where}"
+
+
+URL_LEAK = """
+import pytest
+
+@pytest.mark.monitoring
+@pytest.mark.checklist("MON-01")
+def test_names_its_url(gateproof_settings):
+    raise AssertionError("could not reach " + gateproof_settings.prometheus.url)
+"""
+
+
+def test_credentials_in_a_component_url_are_masked(pytester: pytest.Pytester) -> None:
+    password = f"pw-url-{secrets.token_hex(12)}"
+    (pytester.path / "config").mkdir()
+    (pytester.path / "config" / "gateproof.yaml").write_text(
+        f"gateway: {{url: 'http://ops:{password}@127.0.0.1:9'}}\n"
+        f"prometheus: {{url: 'http://ops:{password}@127.0.0.1:9'}}\n"
+    )
+    pytester.makepyfile(**{"tests/test_url": URL_LEAK})
+    result = pytester.runpytest_subprocess(
+        "tests", "-rA", "--gateproof-record", "rec", "--html", "report.html"
+    )
+    result.assert_outcomes(failed=1)
+    outputs = {"stdout": result.stdout.str(), "stderr": result.stderr.str()}
+    for name in ("rec/record.json", "rec/checklist.md", "report.html"):
+        outputs[name] = Path(pytester.path / name).read_text()
+    assert "http://***@127.0.0.1:9" in outputs["stdout"]
+    for where, text in outputs.items():
+        assert password not in text, f"the URL's password leaked into {where}"

@@ -215,3 +215,51 @@ def test_a_waiver_by_test_id_covers_that_test_not_run(pytester: pytest.Pytester)
     assert out.ret == pytest.ExitCode.OK
     out.assert_agree("GREEN_WITH_WAIVERS", [])
     assert out.record["items"]["SMK-06"]["reason"].startswith("not run (not run: destructive")
+
+
+SNAPSHOT_HALF = """
+import pytest
+
+@pytest.mark.predeploy
+@pytest.mark.checklist("PST-09")
+def test_snapshot_saved():
+    pass
+"""
+
+
+def test_a_test_of_an_unselected_phase_does_not_leave_its_item_unchecked(
+    pytester: pytest.Pytester,
+) -> None:
+    """PST-09 is checked in postdeploy; its predeploy half (the snapshot), deselected by
+    -m postdeploy, is not the item left unchecked."""
+    pytester.makepyfile(
+        **{"tests/test_post": phase_suite(("postdeploy",)), "tests/test_pre": SNAPSHOT_HALF}
+    )
+    out = run(pytester, "-m", "postdeploy")
+    out.assert_agree("GREEN", [])
+    assert out.record["items"]["PST-09"]["outcome"] == "passed"
+    failing = {
+        "tests/test_post": phase_suite(("postdeploy",), PST_09="fail"),
+        "tests/test_pre": SNAPSHOT_HALF,
+    }
+    pytester.makepyfile(**failing)
+    out = run(pytester, "-m", "postdeploy")
+    assert out.record["items"]["PST-09"]["outcome"] == "failed"
+    both = run(pytester, "-m", "predeploy or postdeploy")
+    assert both.record["items"]["PST-09"]["outcome"] == "failed"
+
+
+def test_a_failed_test_whose_items_are_out_of_scope_is_never_green(
+    pytester: pytest.Pytester,
+) -> None:
+    """The snapshot test failing in a -m predeploy run (its item PST-09 is out of scope there)
+    still makes the run RED."""
+    failing_half = SNAPSHOT_HALF.replace("    pass", '    assert False, "snapshot not saved"')
+    pytester.makepyfile(
+        **{"tests/test_pre": phase_suite(("predeploy",)), "tests/test_snap": failing_half}
+    )
+    out = run(pytester, "-m", "predeploy")
+    assert out.ret == pytest.ExitCode.TESTS_FAILED
+    assert out.record["verdict"] == "RED"
+    assert out.record["items"]["PST-09"]["outcome"] == "out_of_scope"
+    assert any("test_snapshot_saved" in p for p in out.record["problems"]), out.record["problems"]

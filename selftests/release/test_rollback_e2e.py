@@ -24,7 +24,7 @@ import pytest
 
 from gateproof.cli import main
 from gateproof.history import History
-from gateproof.stack import launcher
+from gateproof.stack import launcher, progress
 from gateproof.stack.layout import RunDir
 from gateproof.stack.testing import base_port_for_worker, free_base, selftest_config_dir
 
@@ -85,7 +85,10 @@ def break_one_provider(providers: Path, plans: list[dict[str, Any]]) -> str:
 
 
 def test_rollback_restores_a_broken_deployment_and_the_release_shows_it(
-    own_stack: RunDir, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    own_stack: RunDir,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     run = own_stack
     release = tmp_path / "release"
@@ -102,15 +105,17 @@ def test_rollback_restores_a_broken_deployment_and_the_release_shows_it(
     # 1. a broken config is generated and deployed; the gateway restarts on it
     victim = break_one_provider(providers, state.providers)
     assert main(["generate", "--config-dir", str(run.config)]) == 0
-    # The version store keeps each distinct file once: the good one is the version whose
-    # bytes it is (kept when the stack generated it, not again before this generate).
-    good_sha = hashlib.sha256(good_config).hexdigest()
-    good = next(e for e in History(run.config).newest_first() if e.sha256 == good_sha)
+    # The version holding the good bytes: `stack up` already kept it (as a "generate" entry),
+    # so this generate keeps no "pre-generate" copy of it; an older one has another stamp.
+    good_sha256 = hashlib.sha256(good_config).hexdigest()
+    good = next(e for e in History(run.config).newest_first() if e.sha256 == good_sha256)
     broken_config = run.generated_config.read_bytes()
     assert broken_config != good_config
     run.deployed_config.write_bytes(broken_config)
     capsys.readouterr()
+    monkeypatch.setattr(progress, "FIRST_NOTE_S", 0.0)  # a fast restart still shows its note
     restart(run)
+    monkeypatch.undo()
     restart_out = capsys.readouterr().out
     assert "waiting for the gateway to answer /health/liveliness" in restart_out  # progress
     assert "gateway live again after" in restart_out

@@ -16,7 +16,7 @@ import pytest
 from gateproof.checklist import PHASES
 from gateproof.record import VERDICT_TEXT
 from gateproof.stashkeys import REDACTOR_KEY, SETTINGS_KEY
-from gateproof.verdict_text import LABEL, READY, ROLLUP_ORDER, scope_line
+from gateproof.verdict_text import LABEL, READY, counts_text, scope_line
 
 _COLOUR = {"GREEN": "#1a7f37", "GREEN_WITH_WAIVERS": "#9a6700", "INCOMPLETE": "#bc4c00"}
 _RED = "#cf222e"
@@ -99,7 +99,7 @@ def _rollup(data: dict[str, Any]) -> str:
     phases = [p for p in (*PHASES, "none") if p in data["rollup"]]
     for phase in phases:
         counts = data["rollup"][phase]
-        shown = ", ".join(f"{len(counts[o])} {LABEL[o]}" for o in ROLLUP_ORDER if counts.get(o))
+        shown = counts_text(counts)
         title = phase if phase != "none" else "documentation, sign-off and rollback"
         out.append(f"<h3>{escape(title)}: {escape(shown)}</h3>")
         out.append(

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 TEST_SEVERITY = ("error", "failed", "not_run", "waived", "passed", "not_applicable")
-OUTCOMES = TEST_SEVERITY
 
 
 @dataclass
@@ -107,7 +106,6 @@ def rank(outcome: str) -> int:
     return TEST_SEVERITY.index(outcome) if outcome in TEST_SEVERITY else len(TEST_SEVERITY)
 
 
-VERDICTS = ("GREEN", "GREEN_WITH_WAIVERS", "INCOMPLETE", "RED")
 VERDICT_TEXT = {
     "GREEN": "GREEN",
     "GREEN_WITH_WAIVERS": "GREEN WITH WAIVERS",

@@ -121,7 +121,27 @@ def _redactor(settings: Any) -> Redactor:
         # Unresolvable: nothing to mask; the probe that needs it reports it.
         with contextlib.suppress(LookupError):
             redactor.add(settings.resolve_secret(ref, key))
+    # A component URL with credentials in it (https://user:pass@host) would otherwise reach
+    # reproducers, the record and the HTML metadata as written. (Imported here: the schema
+    # package is heavy and most runs need it later, if at all.)
+    from gateproof.schema.base import URL_CREDENTIALS
+
+    for url in _urls(settings.model_dump(mode="json")):
+        for match in URL_CREDENTIALS.finditer(url):
+            userinfo = match.group(2)
+            redactor.add(userinfo)
+            redactor.add(userinfo.partition(":")[2])
     return redactor
+
+
+def _urls(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value] if "://" in value else []
+    if isinstance(value, dict):
+        return [url for item in value.values() for url in _urls(item)]
+    if isinstance(value, list):
+        return [url for item in value for url in _urls(item)]
+    return []
 
 
 def pytest_report_header(config: pytest.Config) -> str:

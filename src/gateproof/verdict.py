@@ -5,8 +5,9 @@ An item is in scope when its phase was selected; an item without a phase (made b
 e.g. DOC-01, REL-01) is in scope when an in-scope test names it or the run decides it
 (``artefacts``). Among its tests: any error or failure decides; then any test not run (a
 gated-off ``destructive``/``load`` variant does not count when a sibling test passed); then any
-waived; then passed; all N/A is N/A. An in-scope item no test backs is not run. A valid waiver
-may cover a not-run item (by item ID, or every not-run test by node id).
+waived; then passed; all N/A is N/A. A test of a phase the run did not select does not count.
+An in-scope item no test backs is not run. A valid waiver may cover a not-run item (by item
+ID, or every not-run test by node id).
 
 Verdict: RED (an in-scope item failed or errored, or a run problem: expired waiver, interrupted,
 a selected phase without tests), INCOMPLETE (an in-scope item not run), GREEN WITH WAIVERS,
@@ -19,19 +20,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from gateproof.checklist import Item, all_items, find
+from gateproof.checklist import Item, all_items
 from gateproof.record import RunRecord, TestResult, rank
 from gateproof.waivers import Waiver, find_waiver
-
-ITEM_OUTCOMES = (
-    "failed",
-    "error",
-    "not_run",
-    "waived",
-    "passed",
-    "not_applicable",
-    "out_of_scope",
-)
 
 
 @dataclass
@@ -96,18 +87,22 @@ def decide(
     ]
     if not phases:
         problems.append("the run selected no phase: nothing was checked")
-    stray = [
-        r.nodeid
-        for r in results
-        if r.outcome in ("failed", "error") and not any(find(i) for i in r.checklist)
-    ]
-    if stray:
-        problems.append(
-            f"{len(stray)} acceptance test(s) failed outside any checklist item: " + _some(stray)
-        )
     items = [
         _item_outcome(item, results, phases, waivers, today, artefacts) for item in all_items()
     ]
+    # A test that failed in this run counts even when none of its items is in scope (PST-09's
+    # predeploy snapshot failing in a -m predeploy run): no green over a failed test.
+    in_scope = {o.item.id for o in items if o.in_scope}
+    stray = [
+        r.nodeid
+        for r in results
+        if r.outcome in ("failed", "error") and not any(i in in_scope for i in r.checklist)
+    ]
+    if stray:
+        problems.append(
+            f"{len(stray)} acceptance test(s) failed outside any checklist item of this run: "
+            + _some(stray)
+        )
     verdict, reason = _verdict(items, problems)
     return Decision(verdict, reason, phases, scope_how, items, problems)
 
@@ -132,12 +127,15 @@ def _item_outcome(
         why_out = "made outside a test run (no test of a selected phase names it)"
     if not in_scope:
         return ItemOutcome(item, "out_of_scope", why_out, False, tests)
-    if not tests:
+    # A test of a phase this run did not select is not part of it (PST-09's predeploy half,
+    # deselected by -m postdeploy, is not the item left unchecked).
+    counted = [t for t in tests if t.phase is None or t.phase in phases]
+    if not counted:
         outcome, reason = "not_run", "no test collected for this item"
     else:
-        outcome, reason = _from_tests(tests)
+        outcome, reason = _from_tests(counted)
     if outcome == "not_run":
-        waiver = _waiver_for_not_run(item, tests, waivers, today)
+        waiver = _waiver_for_not_run(item, counted, waivers, today)
         if waiver is not None:
             outcome, reason = "waived", f"not run ({reason}); waived: {waiver.describe()}"
     return ItemOutcome(item, outcome, reason, True, tests)

@@ -47,9 +47,13 @@ def not_run_lines(data: dict[str, Any]) -> list[str]:
     return [f"{n['id']} {n['title']}: {n['reason']}" for n in data["not_run"]]
 
 
+def counts_text(counts: dict[str, Any]) -> str:
+    """A phase's rollup as '2 FAILED, 30 passed', worst first ('' for no items)."""
+    return ", ".join(f"{len(counts[o])} {LABEL[o]}" for o in ROLLUP_ORDER if counts.get(o))
+
+
 def phase_count_line(data: dict[str, Any], phase: str) -> str:
-    counts = data["rollup"].get(phase, {})
-    shown = ", ".join(f"{len(counts[o])} {LABEL[o]}" for o in ROLLUP_ORDER if counts.get(o))
+    shown = counts_text(data["rollup"].get(phase, {}))
     return f"phase {phase:<11} {shown or 'no items'}"
 
 

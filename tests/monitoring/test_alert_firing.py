@@ -20,11 +20,11 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from monitoring_support import run_hook
 
 from gateproof.errors import ProbeError
 from gateproof.failure import Check
 from gateproof.probes.alertmanager import AlertmanagerProbe, Deliveries
+from gateproof.probes.controls import run_hook
 from gateproof.probes.gateway import GatewayProbe
 from gateproof.probes.prometheus import PrometheusProbe
 from gateproof.settings import Settings

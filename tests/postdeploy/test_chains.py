@@ -15,12 +15,9 @@ import pytest
 
 from gateproof.errors import ProbeError
 from gateproof.failure import Check
+from gateproof.probes.controls import run_hook
 from gateproof.probes.gateway import GatewayProbe, Route
 from gateproof.settings import Settings
-
-from .suite_modules import load_suite_module
-
-run_hook = load_suite_module("smoke/test_smoke.py")._run_hook
 
 
 def first_healthy(
@@ -103,9 +100,9 @@ def test_chain_executes_with_primary_stopped(
             setting=f"provider_controls.{owner}",
             hint="add stop/start shell commands for it, or allow mock fallbacks in staging",
         )
-    run_hook(control.stop, f"provider_controls.{owner}.stop", check)
+    run_hook(control.stop, f"provider_controls.{owner}.stop", check.evidence)
     try:
         exchange = gateway_authed.chat(chain.primary)
     finally:
-        run_hook(control.start, f"provider_controls.{owner}.start", check)
+        run_hook(control.start, f"provider_controls.{owner}.start", check.evidence)
     _expect(check, exchange, chain, expected, f"provider '{owner}' stopped")

@@ -12,7 +12,6 @@ with ``general_settings.dangerously_allow_mock_testing_request_params``; without
 
 from __future__ import annotations
 
-import subprocess
 from typing import Any
 
 import pytest
@@ -20,6 +19,7 @@ import pytest
 from gateproof.errors import ProbeError
 from gateproof.failure import Check
 from gateproof.probes import redis_probe
+from gateproof.probes.controls import run_hook
 from gateproof.probes.gateway import GatewayProbe, Route, chat_body, nonce
 from gateproof.probes.providers import schema_problems, sse_events
 from gateproof.settings import Settings
@@ -236,26 +236,9 @@ def test_fallback_when_primary_stopped(
             setting=f"provider_controls.{owner}",
             hint="add stop/start shell commands for it, or allow mock fallbacks in staging",
         )
-    _run_hook(control.stop, f"provider_controls.{owner}.stop", check)
+    run_hook(control.stop, f"provider_controls.{owner}.stop", check.evidence)
     try:
         exchange = gateway_authed.chat(chain.primary)
     finally:
-        _run_hook(control.start, f"provider_controls.{owner}.start", check)
+        run_hook(control.start, f"provider_controls.{owner}.start", check.evidence)
     _expect_fallback(check, gateway_authed, exchange, chain, f"provider '{owner}' stopped")
-
-
-def _run_hook(command: str, setting: str, check: Check) -> None:
-    """Run a provider control command (a shell command from the settings), with a deadline."""
-    try:
-        done = subprocess.run(
-            command, shell=True, capture_output=True, text=True, timeout=30, check=False
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise ProbeError(f"{setting} could not run: {exc}", setting=setting) from None
-    check.evidence.add("hook", f"{setting}: rc {done.returncode}")
-    if done.returncode != 0:
-        raise ProbeError(
-            f"{setting} failed (rc {done.returncode}): {done.stderr.strip()[-300:]}",
-            setting=setting,
-            hint=f"run it by hand: {command}",
-        )

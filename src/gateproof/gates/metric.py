@@ -158,10 +158,10 @@ def measure(
     gate = declared.model_copy(update={"window": window})
     promql = gate.query.replace("{window}", str(gate.window))
     threshold = threshold_of(settings, name, gate)
-    missing = tuple(prometheus.missing_series_at(list(gate.series), at))
+    missing = tuple(prometheus.missing_series(list(gate.series), at))
     value: float | None = None
     if not missing:
-        samples = prometheus.query_at(promql, at)
+        samples = prometheus.query(promql, at)
         finite = [s.value for s in samples if not math.isnan(s.value) and not math.isinf(s.value)]
         value = max(finite) if finite else None
     reproduce = prometheus.reproducer(promql) + (f"&time={at:.0f}'" if at else "")

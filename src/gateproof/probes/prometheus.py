@@ -95,12 +95,13 @@ class PrometheusProbe:
                 hint=hint or "is prometheus.url the Prometheus server?",
             ) from None
 
-    def query(self, promql: str) -> list[Sample]:
-        """An instant query; a scalar result comes back as one sample without labels."""
+    def query(self, promql: str, at: float | None = None) -> list[Sample]:
+        """An instant query, evaluated at ``at`` (epoch seconds; None: now); a scalar result
+        comes back as one sample without labels."""
         __tracebackhide__ = True
-        raw: Any = self._call(
-            f"the query {promql!r}", promql, lambda: self.client.custom_query(promql)
-        )
+        what = f"the query {promql!r}" if at is None else f"the query {promql!r} at {at:.0f}"
+        params = {} if at is None else {"time": f"{at:.3f}"}
+        raw: Any = self._call(what, promql, lambda: self.client.custom_query(promql, params=params))
         if isinstance(raw, list) and len(raw) == 2 and not isinstance(raw[0], dict):
             return [Sample({}, float(raw[1]))]  # resultType scalar: [time, "value"]
         return [Sample(dict(row.get("metric", {})), float(row["value"][1])) for row in raw or []]
@@ -120,13 +121,14 @@ class PrometheusProbe:
             for row in raw or []
         ]
 
-    def missing_series(self, names: list[str]) -> list[str]:
-        """The metric names (or selectors) of ``names`` that have no series right now."""
+    def missing_series(self, names: list[str], at: float | None = None) -> list[str]:
+        """The metric names (or selectors) of ``names`` that have no series at ``at`` (None:
+        now)."""
         __tracebackhide__ = True
         missing = []
         for name in names:
             selector = name if "{" in name else f'{{__name__="{name}"}}'
-            if not self.query(f"count({selector})"):
+            if not self.query(f"count({selector})", at):
                 missing.append(name)
         return missing
 
@@ -177,33 +179,6 @@ class PrometheusProbe:
         happened yet from one that does not exist under that name."""
         __tracebackhide__ = True
         return set(self._api("metadata"))
-
-    # --- postdeploy gates: evaluation at a fixed moment (the end of the warm-up) ---
-
-    def query_at(self, promql: str, at: float | None) -> list[Sample]:
-        """An instant query evaluated at ``at`` (epoch seconds; None: now)."""
-        __tracebackhide__ = True
-        if at is None:
-            return self.query(promql)
-        params = {"time": f"{at:.3f}"}
-        raw: Any = self._call(
-            f"the query {promql!r} at {at:.0f}",
-            promql,
-            lambda: self.client.custom_query(promql, params=params),
-        )
-        if isinstance(raw, list) and len(raw) == 2 and not isinstance(raw[0], dict):
-            return [Sample({}, float(raw[1]))]
-        return [Sample(dict(row.get("metric", {})), float(row["value"][1])) for row in raw or []]
-
-    def missing_series_at(self, names: list[str], at: float | None) -> list[str]:
-        """Like :meth:`missing_series`, evaluated at ``at`` (epoch seconds; None: now)."""
-        __tracebackhide__ = True
-        missing = []
-        for name in names:
-            selector = name if "{" in name else f'{{__name__="{name}"}}'
-            if not self.query_at(f"count({selector})", at):
-                missing.append(name)
-        return missing
 
 
 SUFFIXES = ("_total", "_bucket", "_count", "_sum", "_created")

@@ -16,7 +16,6 @@ from gateproof.verdict import ItemOutcome
 from gateproof.verdict import _verdict as verdict_of  # the single-run rules, shared on purpose
 
 REQUIRED = ("predeploy", "smoke")  # a release without these is refused
-RELEASE_ITEMS = ("DOC-01", "RBK-01", "REL-01")
 Artefact = tuple[str, str]  # outcome, reason
 
 

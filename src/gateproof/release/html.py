@@ -10,7 +10,7 @@ from typing import Any
 
 from gateproof.checklist import PHASES
 from gateproof.record import VERDICT_TEXT
-from gateproof.verdict_text import LABEL, READY, ROLLUP_ORDER
+from gateproof.verdict_text import LABEL, READY, counts_text
 
 _CSS = """
 body{font-family:system-ui,sans-serif;margin:2em;max-width:70em;color:#222}
@@ -128,7 +128,7 @@ def _rollup(data: dict[str, Any]) -> str:
         counts = data["rollup"].get(phase)
         if not counts:
             continue
-        shown = ", ".join(f"{len(counts[o])} {LABEL[o]}" for o in ROLLUP_ORDER if counts.get(o))
+        shown = counts_text(counts)
         out.append(f"<h3>{_e(phase if phase != 'none' else 'release')}: {_e(shown)}</h3>")
         rows = []
         for item_id, entry in data["items"].items():

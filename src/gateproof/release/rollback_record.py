@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from gateproof.release.sources import ROLLBACK_FILE, config_version
+from gateproof.schema.base import mask_url_credentials
 
 _STAMP = re.compile(r"^# version: (\S+)$", re.MULTILINE)
 
@@ -23,7 +24,7 @@ def _identity(settings: Any) -> dict[str, Any]:
     return {
         "name": settings.deployment.name,
         "environment": settings.deployment.environment,
-        "gateway_url": gateway.url if gateway is not None else None,
+        "gateway_url": mask_url_credentials(gateway.url) if gateway is not None else None,
     }
 
 

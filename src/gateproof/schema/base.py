@@ -37,12 +37,6 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
 
 
-class Loose(BaseModel):
-    """Free-form metadata blocks: anything goes, kept as given."""
-
-    model_config = ConfigDict(extra="allow", frozen=True)
-
-
 def check_secret_ref(value: str | None) -> str | None:
     """Accept only ``os.environ/NAME`` (or a documented placeholder such as ``not-needed``);
     never echo the value, it may be the secret."""

@@ -49,8 +49,6 @@ _TAGGED = {
 _constructor = SafeConstructor()
 _VALUE_EVENTS = (yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent, yaml.AliasEvent)
 
-PathKey = tuple[Hashable, ...]
-
 
 @contextlib.contextmanager
 def gc_paused() -> Iterator[None]:

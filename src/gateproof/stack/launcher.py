@@ -187,7 +187,7 @@ def _start_all(
                 pending.remove(part)
                 popen = process.spawn(part.argv, part.env, run.log(part.name), run.root)
                 waiting[part.name] = (part, popen, time.monotonic())
-                by_name[part.name] = _record(part, popen, run, time.monotonic() - t0)
+                by_name[part.name] = record_started(part, popen, run, time.monotonic() - t0)
                 state.components.append(by_name[part.name])
                 state.save(run)  # recorded at once: `down` can stop it even if we die now
             for name, (part, popen, since) in list(waiting.items()):
@@ -235,7 +235,10 @@ def _check_one(
         )
 
 
-def _record(part: comp.Component, popen: Popen[bytes], run: RunDir, at: float) -> Started:
+def record_started(
+    part: comp.Component, popen: Popen[bytes], run: RunDir, at: float = 0.0
+) -> Started:
+    """What the stack state keeps of a component just spawned (``at``: seconds into `up`)."""
     return Started(
         name=part.name,
         pid=popen.pid,

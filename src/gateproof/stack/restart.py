@@ -16,12 +16,13 @@ from pathlib import Path
 from gateproof.settings import read_secrets_file
 from gateproof.stack import components as comp
 from gateproof.stack import process
+from gateproof.stack.launcher import record_started
 from gateproof.stack.layout import RunDir, fixed_port
 from gateproof.stack.litellm_env import venv_dir
 from gateproof.stack.progress import Waiter
 from gateproof.stack.runconfig import ProviderPlan, StackSecrets, read_repo_gateproof_settings
 from gateproof.stack.settings_out import cors_origins_for
-from gateproof.stack.state import StackState, Started
+from gateproof.stack.state import StackState
 
 GATEWAY = "litellm"
 STOP_DEADLINE_S = 10.0
@@ -80,16 +81,7 @@ def restart_gateway(run_dir: Path, say: Say = print) -> float:
         time.sleep(0.1)
     say(f"starting the gateway on {run.deployed_config}")
     popen = process.spawn(part.argv, part.env, run.log(GATEWAY), run.root)
-    new = Started(
-        name=GATEWAY,
-        pid=popen.pid,
-        start_time=process.start_time(popen.pid),
-        port=part.port,
-        ports=list(part.ports),
-        url=part.url,
-        health_url=part.health_url,
-        log=str(run.log(GATEWAY)),
-    )
+    new = record_started(part, popen, run)
     state.components = [new if c.name == GATEWAY else c for c in state.components]
     state.save(run)  # recorded at once: `down` stops it even if we die while waiting
     mask = list(_secrets(run).as_env().values())
