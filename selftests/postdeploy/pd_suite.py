@@ -39,6 +39,7 @@ class Record:
     output: str
     elapsed_s: float
     returncode: int
+    directory: Path  # where the run wrote its record
 
     def red(self) -> set[str]:
         return {i for i, item in self.items.items() if item["outcome"] in BAD}
@@ -68,7 +69,7 @@ def run_suite(
                              f"{done.stderr[-2000:]}")  # fmt: skip
     data = json.loads(record_file.read_text(encoding="utf-8"))
     return Record(data["verdict"], data["items"], done.stdout + done.stderr,
-                  time.monotonic() - began, done.returncode)  # fmt: skip
+                  time.monotonic() - began, done.returncode, record_dir)  # fmt: skip
 
 
 @contextmanager

@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import socket
 import time
 from collections.abc import Iterator
@@ -90,6 +91,13 @@ def test_predeploy_load_test_and_baseline_snapshot(run: Any, baseline_file: Path
 def test_healthy_stack_is_green_postdeploy(run: Any, clean: ReferenceStack) -> None:
     record = run("--gateproof-allow-destructive")
     _check(record, set(), {})
+    # the warm-up said how far it was while it ran, and its picture is kept with the record
+    assert re.search(r"^warm-up: \d+ of 15 s, \d+ requests answered", record.output, re.M), (
+        record.output[-3000:]
+    )
+    data = json.loads((record.directory / "record.json").read_text(encoding="utf-8"))
+    assert data["latency_picture"]["file"] == "latency.svg", data["latency_picture"]
+    assert "<svg" in (record.directory / "latency.svg").read_text(encoding="utf-8")
     passed = {i for i, item in record.items.items() if item["outcome"] == "passed"}
     assert {f"PST-0{i}" for i in (2, 3, 4, 5, 6, 7, 9)} <= passed, record.items
     if not record.red():

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from gateproof import outcome, report_files
+from gateproof import latency_picture, outcome, report_files
 from gateproof.markers import checklist_ids_of, phases_of
 from gateproof.record import PASSING_VERDICTS, VERDICT_TEXT, CollectedTest, RunRecord
 from gateproof.scope import deselection_reason, run_scope
@@ -105,8 +105,13 @@ class Recorder:
         self.outputs: dict[str, str | None] = {}
         self.record_written = False
         self.html = _html_path(config)  # resolved as pytest-html does, at configure time
+        self.latency_svg: tuple[str, str] | None = None  # (nodeid, SVG) of PST-05's warm-up
+        self.latency_block: dict[str, str] | None = None  # what record.json says of it
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        picture = getattr(report, latency_picture.REPORT_ATTR, None)
+        if isinstance(picture, str):
+            self.latency_svg = (report.nodeid, picture)
         result = outcome.result_from(report)
         if result is not None:
             self.record.add(result)
@@ -166,6 +171,9 @@ class Recorder:
             self._store()
             return
         self.outputs["record"] = str(directory)
+        if self.latency_svg is not None:
+            self.latency_block = report_files.write_latency_svg(config, directory,
+                                                                *self.latency_svg)  # fmt: skip
         problem = report_files.write_record(config, directory, self._store())
         if problem is None:
             self.record_written = True
@@ -215,6 +223,7 @@ class Recorder:
             record, phases, how, config.stash[WAIVERS_KEY], dt.date.today(), self.artefacts
         )
         data = report_files.record_dict(config, record, decision, dict(self.outputs))
+        data["latency_picture"] = self.latency_block
         config.stash[DATA_KEY] = data
         return data
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from gateproof import latency_picture
 from gateproof.checklist_md import render_checklist
 from gateproof.evidence import Redactor
 from gateproof.gitinfo import short_revision
@@ -129,6 +130,20 @@ def write_record(config: pytest.Config, directory: Path, data: dict[str, Any]) -
     except OSError as exc:
         return f"{directory}: {exc.strerror or exc}"
     return None
+
+
+def write_latency_svg(
+    config: pytest.Config, directory: Path, nodeid: str, svg: str
+) -> dict[str, str] | None:
+    """PST-05's warm-up picture beside record.json; the record's reference to it, or None
+    when it could not be written (the record then names no picture)."""
+    redact: Redactor = config.stash[REDACTOR_KEY]
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / latency_picture.FILE).write_text(redact(svg), encoding="utf-8")
+    except OSError:
+        return None
+    return {"file": latency_picture.FILE, "test": nodeid}
 
 
 def add_environment(config: pytest.Config, settings: Settings, redact: Redactor) -> None:

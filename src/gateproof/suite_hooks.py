@@ -19,6 +19,7 @@ import pytest
 
 from gateproof import checklist, cmdline, markers, outcome, recorder
 from gateproof.evidence import Redactor
+from gateproof.latency_picture import REPORT_ATTR, SVG_KEY
 from gateproof.settings import env_name, flat_keys, option_name, read_secrets_file
 from gateproof.settings_loader import SettingsError, load_settings
 from gateproof.stashkeys import (
@@ -182,6 +183,9 @@ def pytest_runtest_makereport(
 ) -> Generator[None, Any, None]:
     result = yield
     report: pytest.TestReport = result.get_result()
+    picture = item.stash.get(SVG_KEY, None)
+    if picture is not None and report.when == "call":
+        setattr(report, REPORT_ATTR, picture)  # a plain attribute: xdist carries it home
     if item.get_closest_marker("checklist") is None and MARKER_PROBLEMS_KEY not in item.stash:
         return
     outcome.annotate(

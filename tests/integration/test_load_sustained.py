@@ -22,6 +22,7 @@ from gateproof.settings import Settings
 @pytest.mark.load
 @pytest.mark.checklist("PRE-TST-05")
 def test_sustained_load(
+    request: pytest.FixtureRequest,
     gateway_authed: GatewayProbe,
     sources: Any,
     gateproof_settings: Settings,
@@ -31,6 +32,7 @@ def test_sustained_load(
     from gateproof.fixtures import resolve_secret_or_error
     from gateproof.load import LoadPlan, run_load
     from gateproof.load.runner import rpm_weights
+    from gateproof.terminal import live_writer
 
     settings = gateproof_settings
     assert settings.gateway is not None
@@ -44,7 +46,7 @@ def test_sustained_load(
                     read_timeout_s=settings.timeouts.read_s,
                     weights=rpm_weights(models, {n: m.rpm for n, m in
                                                  sources.routable_models().items()}))  # fmt: skip
-    result = run_load(plan, key, tmp_path)
+    result = run_load(plan, key, tmp_path, live_writer(request.config))
     check.evidence.add("load", result.summary())
     limits = settings.thresholds
     max_cpu = settings.postdeploy.max_generator_cpu_percent

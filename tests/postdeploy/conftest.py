@@ -72,6 +72,7 @@ def warmup(
     from gateproof.fixtures import resolve_secret_or_error
     from gateproof.load import LoadPlan, run_load
     from gateproof.load.runner import rpm_weights
+    from gateproof.terminal import live_writer
 
     settings = gateproof_settings
     assert settings.gateway is not None
@@ -86,6 +87,7 @@ def warmup(
         conf.users,
         conf.repeat_share,
         setting="postdeploy.warmup",
+        name="warm-up",
         stop_timeout_s=settings.timeouts.read_s,
         connect_timeout_s=settings.timeouts.connect_s,
         read_timeout_s=settings.timeouts.read_s,
@@ -94,8 +96,13 @@ def warmup(
     redis_client, redis_error = _redis_stats(request)
     before = _keyspace(redis_client) if redis_client is not None else None
     began = time.time()
-    result = run_load(plan, key, tmp_path_factory.mktemp("warmup"))
+    say = live_writer(request.config)
+    say(f"warm-up: {conf.duration_s:g} s at {conf.rate_rps:g} req/s over {', '.join(models)}")
+    result = run_load(plan, key, tmp_path_factory.mktemp("warmup"), say)
     ended = time.time()
+    if conf.settle_s >= 3:
+        say(f"warm-up done ({result.requests} requests); {conf.settle_s:g} s for Prometheus "
+            "to scrape its end")  # fmt: skip
     time.sleep(conf.settle_s)  # let Prometheus scrape the end of the warm-up
     after = _keyspace(redis_client) if redis_client is not None else None
     return Warmup(result, began, ended, time.time(), models, before, after, redis_error)

@@ -19,17 +19,19 @@ import pytest
 from gateproof.failure import Check
 from gateproof.gates import metric
 from gateproof.gates.judge import judge
+from gateproof.latency_picture import SVG_KEY
+from gateproof.report_files import record_dir
 from gateproof.settings import Settings
 
 from .conftest import Warmup
 
 
 def _attach_plot(request: pytest.FixtureRequest, warmup: Warmup, threshold: float) -> None:
-    """The warm-up picture as a pytest-html extra (only when a report is being written)."""
-    if not request.config.getoption("htmlpath", default=None):
+    """The warm-up picture as a pytest-html extra and, for the run record, on the test's
+    report (only drawn when an HTML report or a record is being written)."""
+    html = request.config.getoption("htmlpath", default=None)
+    if not html and record_dir(request.config) is None:
         return
-    from pytest_html import extras as html_extras
-
     from gateproof.load.plot import latency_svg
 
     result = warmup.result
@@ -38,8 +40,12 @@ def _attach_plot(request: pytest.FixtureRequest, warmup: Warmup, threshold: floa
         f"{result.achieved_rps:.1f} req/s, {result.errors} error(s)"
     )
     svg = latency_svg(result, threshold, title)
-    extra = html_extras.svg(base64.b64encode(svg.encode()).decode(), name="warm-up latency")
-    request.getfixturevalue("extras").append(extra)
+    request.node.stash[SVG_KEY] = svg
+    if html:
+        from pytest_html import extras as html_extras
+
+        extra = html_extras.svg(base64.b64encode(svg.encode()).decode(), name="warm-up latency")
+        request.getfixturevalue("extras").append(extra)
 
 
 @pytest.mark.postdeploy

@@ -15,7 +15,8 @@ requests that repeat one of a few fixed prompts, so the cache can hit), ``--gate
 traffic stays under each model's own rate limit).
 Environment (never on the command line, so it stays out of ``ps``):
 ``GATEPROOF_LOAD_API_KEY`` the gateway key; ``GATEPROOF_LOAD_SAMPLES`` a CSV file this
-process writes one line per request to: ``start_epoch_s,latency_ms,status,model``.
+process writes one line per request to: ``start_epoch_s,latency_ms,status,model``;
+``GATEPROOF_LOAD_PROGRESS`` a file rewritten about every second with ``answered errors``.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from locust.env import Environment
 
 REPEATED_PROMPTS = 2  # per model: few, so a short warm-up already sees cache hits
 _samples: list[tuple[float, float, int, str]] = []
+PROGRESS_EVERY_S = 1.0
+_progress_at = [0.0]  # when the progress file was last written
 
 
 @events.init_command_line_parser.add_listener  # type: ignore[untyped-decorator]
@@ -56,6 +59,20 @@ def _timeouts(environment: Environment, **_: Any) -> None:
 def _sample(request_type: str, name: str, response_time: float, response: Any, **_: Any) -> None:
     status = int(getattr(response, "status_code", 0) or 0)
     _samples.append((time.time() - response_time / 1000.0, response_time, status, name))
+    _note_progress()
+
+
+def _note_progress() -> None:
+    """Every second or so, how many requests were answered, for the parent's progress line."""
+    path = os.environ.get("GATEPROOF_LOAD_PROGRESS")
+    now = time.monotonic()
+    if not path or now - _progress_at[0] < PROGRESS_EVERY_S:
+        return
+    _progress_at[0] = now
+    errors = sum(1 for sample in _samples if not 200 <= sample[2] < 300)
+    with open(f"{path}.tmp", "w", encoding="utf-8") as handle:
+        handle.write(f"{len(_samples)} {errors}\n")
+    os.replace(f"{path}.tmp", path)  # the reader never sees half a line
 
 
 @events.test_stop.add_listener  # type: ignore[untyped-decorator]

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from gateproof.load.results import LoadResult, read_samples
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 SETTING = "postdeploy.warmup / load"
 GRACE_S = 30.0  # locust start-up (imports) and stop, on top of the run's duration
+PROGRESS_EVERY_S = 5.0  # how often a running load says how far it is
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class LoadPlan:
     stop_timeout_s: float = 30.0
     connect_timeout_s: float = 3.0
     read_timeout_s: float = 30.0
+    name: str = "load"  # what progress lines call it ("warm-up")
 
     def argv(self, csv_prefix: Path) -> list[str]:
         return [
@@ -68,8 +71,14 @@ def rpm_weights(models: tuple[str, ...], rpm: dict[str, int | None]) -> tuple[fl
     return tuple(float(rpm.get(m) or fallback) for m in models)
 
 
-def run_load(plan: LoadPlan, api_key: str | None, workdir: Path | None = None) -> LoadResult:
-    """Send ``plan``'s traffic through the gateway; block until done (with a deadline)."""
+def run_load(
+    plan: LoadPlan,
+    api_key: str | None,
+    workdir: Path | None = None,
+    say: Callable[[str], None] | None = None,
+) -> LoadResult:
+    """Send ``plan``'s traffic through the gateway; block until done (with a deadline).
+    ``say``: gets a progress line every few seconds while the load runs."""
     if not plan.models:
         raise ProbeError("no model to send load to", setting=plan.setting)
     own_dir = None if workdir else tempfile.TemporaryDirectory(prefix="gateproof-load-")
@@ -79,6 +88,9 @@ def run_load(plan: LoadPlan, api_key: str | None, workdir: Path | None = None) -
     samples_file.unlink(missing_ok=True)
     env = {**os.environ, "GATEPROOF_LOAD_SAMPLES": str(samples_file)}
     env["GATEPROOF_LOAD_API_KEY"] = api_key or ""
+    progress_file = where / "progress"
+    progress_file.unlink(missing_ok=True)
+    env["GATEPROOF_LOAD_PROGRESS"] = str(progress_file)
     log = where / "locust.log"
     try:
         began = time.monotonic()
@@ -87,7 +99,9 @@ def run_load(plan: LoadPlan, api_key: str | None, workdir: Path | None = None) -
                 plan.argv(where / "locust"), stdout=out, stderr=subprocess.STDOUT, env=env,
                 cwd=where, start_new_session=True,
             )  # fmt: skip
-        status, cpu_s = _wait(child, began + plan.duration_s + plan.stop_timeout_s + GRACE_S)
+        note = _Progress(plan, progress_file, began, say) if say else None
+        deadline = began + plan.duration_s + plan.stop_timeout_s + GRACE_S
+        status, cpu_s = _wait(child, deadline, note.tick if note else None)
         wall = time.monotonic() - began
         if not samples_file.is_file():
             raise ProbeError(
@@ -104,9 +118,48 @@ def run_load(plan: LoadPlan, api_key: str | None, workdir: Path | None = None) -
             own_dir.cleanup()
 
 
-def _wait(child: subprocess.Popen[bytes], deadline: float) -> tuple[int, float]:
+class _Progress:
+    """Progress lines of a running load: seconds of the planned duration, requests answered
+    (as the locust child last noted them), then the wait for requests still in flight."""
+
+    def __init__(
+        self, plan: LoadPlan, file: Path, began: float, say: Callable[[str], None]
+    ) -> None:
+        self.plan, self.file, self.began, self.say = plan, file, began, say
+        self.next_at = began + PROGRESS_EVERY_S
+
+    def tick(self) -> None:
+        now = time.monotonic()
+        if now < self.next_at:
+            return
+        self.next_at = now + PROGRESS_EVERY_S
+        plan, elapsed = self.plan, now - self.began
+        done = self._answered()
+        if elapsed <= plan.duration_s:
+            where = f"{elapsed:.0f} of {plan.duration_s:g} s"
+            asked = f", asked {plan.rate_rps:g} req/s to {plan.url}"
+        else:
+            over = elapsed - plan.duration_s
+            where = f"{plan.duration_s:g} s done, stopping ({over:.0f} s"
+            where += f" awaiting answers in flight, up to {plan.stop_timeout_s:g} s)"
+            asked = ""
+        self.say(f"{plan.name}: {where}, {done}{asked}")
+
+    def _answered(self) -> str:
+        try:
+            answered, errors = self.file.read_text(encoding="utf-8").split()
+        except (OSError, ValueError):
+            return "no request answered yet"  # locust still starting, or nothing back yet
+        return f"{answered} requests answered ({errors} errors)"
+
+
+def _wait(
+    child: subprocess.Popen[bytes], deadline: float, tick: Callable[[], None] | None = None
+) -> tuple[int, float]:
     """Reap ``child`` with ``wait4`` (its CPU time), killing it at ``deadline``."""
     while True:
+        if tick is not None:
+            tick()
         pid, status, usage = os.wait4(child.pid, os.WNOHANG)
         if pid:
             child.returncode = os.waitstatus_to_exitcode(status)

@@ -12,6 +12,7 @@ from typing import Any
 
 from gateproof.checklist import PHASES, clear_user_items
 from gateproof.checklist_md import render_checklist
+from gateproof.latency_picture import read_picture
 from gateproof.outcome import dumps
 from gateproof.release import decide as rules
 from gateproof.release.html import release_marker, render_html
@@ -82,6 +83,7 @@ class _Context:
     ) -> None:
         self.joined, self.phases, self.how, self.names = joined, phases, how, names
         self.today, self.out, self.release_id = today, out, uuid.uuid4().hex[:16]
+        self.latency_block, self.latency_svg = _latency_picture(joined)
 
     def _doc01(self, written: str | None) -> rules.Artefact:
         if written is not None:
@@ -113,7 +115,7 @@ class _Context:
         if error is not None:
             data = self._data(self._doc01(error), rel01)
             return data  # nowhere to write: the caller prints it
-        rel_problem = _write_html(html_path, data, self.release_id)
+        rel_problem = _write_html(html_path, data, self.release_id, self.latency_svg)
         if rel_problem is not None:
             data = self._data(self._doc01(None), ("failed", rel_problem))
             data["outputs"]["html"] = None
@@ -132,10 +134,32 @@ def _write_files(out: Path, data: dict[str, Any]) -> str | None:
     return None
 
 
-def _write_html(path: Path, data: dict[str, Any], release_id: str) -> str | None:
+def _latency_picture(joined: Joined) -> tuple[dict[str, Any], str | None]:
+    """PST-05's picture from the postdeploy run that decides the release (the latest one),
+    with where it came from; the block says why there is none when there is none."""
+    record = joined.deciding().get("postdeploy")
+    if record is None:
+        return {"source": None, "note": "no postdeploy record joined"}, None
+    source = {
+        "source": str(record.path.parent),
+        "phases": record.phases,
+        "started": record.started.isoformat(timespec="seconds"),
+    }
+    block = record.data.get("latency_picture")
+    svg, why = read_picture(record.path.parent, block)
+    if svg is None:
+        return {**source, "note": why}, None
+    assert isinstance(block, dict)
+    return {**source, "file": str(record.path.parent / str(block["file"])),
+            "test": str(block.get("test") or "")}, svg  # fmt: skip
+
+
+def _write_html(
+    path: Path, data: dict[str, Any], release_id: str, latency_svg: str | None = None
+) -> str | None:
     """None when the report is on disk with this release's verdict block, else why not."""
     try:
-        path.write_text(render_html(data, release_id), encoding="utf-8")
+        path.write_text(render_html(data, release_id, latency_svg), encoding="utf-8")
         written = path.read_text(encoding="utf-8")
     except OSError as exc:
         return f"{path} could not be written: {exc.strerror or exc}"
@@ -205,6 +229,7 @@ def _release_dict(ctx: _Context, decision: rules.ReleaseDecision) -> dict[str, A
         "problems": decision.problems,
         "outputs": {"record": str(ctx.out), "html": str(ctx.out / HTML_FILE), "junit": None},
         "items": {i.item.id: i.as_json() for i in decision.items},
+        "latency_picture": ctx.latency_block,
     }
 
 

@@ -1,7 +1,7 @@
 """The release's HTML report: one self-contained file (inline CSS, no script, no network),
 verdict first, then the phases with their times, the rollbacks, the item rollup, evidence,
-waivers, the latency picture and the sign-off. Every value is escaped; the records it renders
-are already masked."""
+waivers, the latency picture (an inline, sanitised SVG) and the sign-off. Every value is
+escaped; the records it renders are already masked."""
 
 from __future__ import annotations
 
@@ -33,7 +33,8 @@ def _e(value: object) -> str:
     return escape("" if value is None else str(value))
 
 
-def render_html(data: dict[str, Any], release_id: str) -> str:
+def render_html(data: dict[str, Any], release_id: str, latency_svg: str | None = None) -> str:
+    """``latency_svg``: PST-05's picture, already sanitised (no script, no external link)."""
     deployment = data["deployment"]
     title = (
         f"gateproof release: {deployment.get('name')} ({deployment.get('environment')}): "
@@ -50,7 +51,7 @@ def render_html(data: dict[str, Any], release_id: str) -> str:
         _rollup(data),
         _evidence(data),
         _waivers(data),
-        _latency(data),
+        _latency(data, latency_svg),
         _signoff(data),
         "</body></html>",
     ]
@@ -170,11 +171,27 @@ def _waivers(data: dict[str, Any]) -> str:
     return "<h2>Waivers</h2>" + _table(("ID", "Reason", "Approver", "Expires"), rows)
 
 
-def _latency(data: dict[str, Any]) -> str:
-    """PST-05 as the postdeploy record gives it: its outcome and every test's figures."""
+def _latency(data: dict[str, Any], svg: str | None) -> str:
+    """PST-05 as the postdeploy record gives it: its outcome, every test's figures and the
+    warm-up's picture (inline, so the file stays self-contained)."""
     entry = data["items"].get("PST-05")
     if entry is None or not entry["in_scope"]:
         return "<h2>Latency</h2><p>Postdeploy (PST-05) is not part of this release.</p>"
+    return "<h2>Latency</h2>" + _picture(data.get("latency_picture") or {}, svg) + _figures(entry)
+
+
+def _picture(block: dict[str, Any], svg: str | None) -> str:
+    if svg is None:
+        why = f" ({block['note']})" if block.get("note") else ""
+        return f"<p>No latency picture in the joined records{_e(why)}.</p>"
+    came = (
+        f"Warm-up picture from the {', '.join(block.get('phases') or [])} run started "
+        f"{block.get('started')} (record {block.get('source')}, test {block.get('test')})"
+    )
+    return f'<figure class="gateproof-latency">{svg}<figcaption>{_e(came)}</figcaption></figure>'
+
+
+def _figures(entry: dict[str, Any]) -> str:
     lines = [f"<p>PST-05 {_e(entry['title'])}: {_e(LABEL[entry['outcome']])}"]
     if entry["reason"]:
         lines.append(f" ({_e(entry['reason'])})")
@@ -183,7 +200,7 @@ def _latency(data: dict[str, Any]) -> str:
         figures = test["message"] or "(no figures recorded)"
         lines.append(f"<p><code>{_e(test['nodeid'])}</code>: {_e(test['outcome'])}</p>")
         lines.append(f"<pre>{_e(figures)}</pre>")
-    return "<h2>Latency</h2>" + "".join(lines)
+    return "".join(lines)
 
 
 def _signoff(data: dict[str, Any]) -> str:
