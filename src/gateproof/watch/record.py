@@ -74,8 +74,8 @@ def render_md(data: dict[str, Any]) -> str:
         f"- rounds: {len(rounds)} ({data['tally']['failures']} counted as failed, "
         f"{data['tally']['inconclusive']} inconclusive)",
         "",
-        "| round | started | s | verdict | counted as | config | failed items |",
-        "|---|---|---|---|---|---|---|",
+        "| round | started | s | verdict | counted as | config | deployed sha256 | failed items |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in rounds:
         failed = ", ".join(r["failed_items"]) or (
@@ -83,7 +83,8 @@ def render_md(data: dict[str, Any]) -> str:
         )
         lines.append(
             f"| {r['number']} | {r['started']} | {r['duration_s']:g} | {r['verdict'] or 'none'} "
-            f"| {r['counted_as']} | {r['config_version'] or '?'} | {failed} |"
+            f"| {r['counted_as']} | {r['config_version'] or '?'} "
+            f"| {(r['deployed_sha256'] or '?')[:12]} | {failed} |"
         )
     # items no round had in scope (other phases) would only fill the table
     items = sorted({i for r in rounds for i, o in r["outcomes"].items() if o != "out_of_scope"})
@@ -106,6 +107,7 @@ def render_md(data: dict[str, Any]) -> str:
             "record",
             "restart",
             "smoke_verdict",
+            "smoke_reason",
             "smoke_record",
         ):
             if rb.get(key) is not None:

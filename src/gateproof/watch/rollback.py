@@ -55,29 +55,30 @@ def plan(config_dir: Path, deployed: Path | None, last_green: str | None, reques
             "the fault is not in the config, and rolling back further would go "
             "past it: only reported",
         )
-    entries = History(config_dir).newest_first()
-    floor = next((e for e in entries if e.sha256 == last_green), None)
-    if floor is None:
+    oldest_first = History(config_dir).entries  # kept in the order they were made
+    floor_at = max((i for i, e in enumerate(oldest_first) if e.sha256 == last_green), default=None)
+    if floor_at is None:
         return Plan(
             None,
             f"the last green config (sha256 {last_green[:12]}) is not among the "
             f"kept versions in {config_dir}: cannot roll back to it",
         )
+    floor = oldest_first[floor_at]
     if requested == LAST_GREEN:
         return Plan(floor.version, f"{floor.version} is the last version that passed its gate")
-    chosen = next((e for e in entries if e.version == requested), None)
-    if chosen is None:
+    chosen_at = next((i for i, e in enumerate(oldest_first) if e.version == requested), None)
+    if chosen_at is None:
         return Plan(None, f"rollback target {requested!r} is not a kept version")
-    if chosen.created < floor.created:
+    if chosen_at < floor_at:
         return Plan(
             None,
-            f"rollback target {requested} is older than {floor.version}, the last "
-            "version that passed its gate: refusing to roll back past it",
+            f"rollback target {requested} is older than {floor.version}, the last version "
+            "that passed its gate: refusing to roll back past it",
         )
     return Plan(
-        chosen.version,
-        f"{requested} as asked (not older than {floor.version}, the last "
-        "version that passed its gate)",
+        requested,
+        f"{requested} as asked (not older than {floor.version}, the last version that "
+        "passed its gate)",
     )
 
 
@@ -120,4 +121,6 @@ def restart(command: str, cwd: Path) -> tuple[bool, str]:
     except (OSError, subprocess.TimeoutExpired) as exc:
         return False, f"restart command failed: {exc}"
     tail = (done.stdout + done.stderr).strip().splitlines()[-5:]
-    return done.returncode == 0, f"exit {done.returncode}: " + " | ".join(tail)
+    return done.returncode == 0, f"exit {done.returncode}: " + "; ".join(
+        line.strip() for line in tail
+    )
