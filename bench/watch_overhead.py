@@ -37,7 +37,10 @@ def gateway_cpu_s(run: Path) -> float:
 
 def access_lines(run: Path) -> int:
     text = (run / "logs" / "litellm.log").read_text(encoding="utf-8", errors="replace")
-    return sum(1 for line in text.splitlines() if '"uvicorn.access"' in line)
+    # Prometheus scrapes /metrics/ every second whether a watch runs or not: not the watch's
+    return sum(
+        1 for line in text.splitlines() if '"uvicorn.access"' in line and "/metrics" not in line
+    )
 
 
 def provider_requests(run: Path) -> int:
@@ -89,11 +92,12 @@ def main() -> None:
     round_s = sum(r["duration_s"] for r in data["rounds"]) / max(n, 1)
     print(f"watch -m {args.marker}: {n} rounds every {args.interval:g} s, {wall:.1f} s, "
           f"verdict {data['verdict']}; a round takes {round_s:.1f} s")  # fmt: skip
-    print(f"gateway requests per round:  {(after[0] - before[0]) / n:.1f}")
+    print(f"gateway requests per round (not counting scrapes): {(after[0] - before[0]) / n:.1f}")
     print(f"provider requests per round: {(after[1] - before[1]) / n:.1f}")
     gw = after[2] - before[2]
     print(f"gateway CPU: {gw / n:.2f} s per round; {100 * gw / wall:.1f}% of one core over the "
-          f"watch (idle before it: {100 * idle_share:.1f}%)")  # fmt: skip
+          f"watch (idle before it: {100 * idle_share:.1f}%); at --interval 300: "
+          f"{100 * gw / n / 300:.2f}%")  # fmt: skip
     own = (children.ru_utime + children.ru_stime) / n
     print(f"watch's own CPU (watch + child pytests): {own:.2f} s per round")  # fmt: skip
 

@@ -130,7 +130,7 @@ def test_healthy_watch_stays_green_and_its_metrics_reach_prometheus(
     # bounded traffic: the providers' own counters over the whole watch
     per_round = (provider_requests(run) - before) / len(rounds)
     print(f"provider requests per smoke round: {per_round:.1f}")
-    assert per_round <= 30, f"{per_round:.1f} provider requests per round"
+    assert per_round <= 12, f"{per_round:.1f} provider requests per round (measured: 6)"
     # the textfile in RUN/textfile (found beside the settings) reaches Prometheus
     assert data["metrics_textfile"] == str(run.root / "textfile" / "gateproof_watch_reference.prom")
     n = float(len(rounds))
