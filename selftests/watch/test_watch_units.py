@@ -138,3 +138,20 @@ def test_rollback_goes_to_the_last_green_version_and_never_past_it(tmp_path: Pat
     # the last green bytes were never kept: cannot roll back to them
     deployed.write_bytes(bad)
     assert plan(config, deployed, _sha(b"other\n"), LAST_GREEN).version is None
+
+
+def test_init_textfile_writes_the_idle_state_once(tmp_path: Path) -> None:
+    from gateproof.cli import main
+
+    settings = tmp_path / "gateproof.yaml"
+    settings.write_text("deployment: {name: prod, environment: production}\n", encoding="utf-8")
+    argv = ["watch", "--gateproof-config", str(settings), "--init-textfile",
+            "--textfile-dir", str(tmp_path / "tf")]  # fmt: skip
+    assert main(argv) == 0
+    path = tmp_path / "tf" / "gateproof_watch_prod.prom"
+    assert 'gateproof_watch_red{deployment="prod"} 0' in path.read_text(encoding="utf-8")
+    path.write_text("# a running watch's file\n", encoding="utf-8")
+    assert main(argv) == 0
+    assert path.read_text(encoding="utf-8") == "# a running watch's file\n"  # not overwritten
+    assert main(argv[:-2]) == 2  # no directory given
+    assert main(["watch", "--gateproof-config", str(settings)]) == 2  # no --record

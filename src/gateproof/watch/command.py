@@ -43,9 +43,14 @@ def register(subparsers: Any) -> None:
     w.add_argument(
         "--record",
         type=Path,
-        required=True,
         metavar="DIR",
-        help="where watch.json, watch.md and round-NNN/ go",
+        help="where watch.json, watch.md and round-NNN/ go (required unless --init-textfile)",
+    )
+    w.add_argument(
+        "--init-textfile",
+        action="store_true",
+        help="only write the idle state (not running, not red) into --textfile-dir unless a "
+        "file is there already, so the alert rules have series before the first watch; exit",
     )
     w.add_argument(
         "--interval",
@@ -136,7 +141,11 @@ def _budget(args: argparse.Namespace) -> Budget:
 def cmd_watch(args: argparse.Namespace) -> int:
     from gateproof.watch.loop import Watch, WatchError
 
+    if args.init_textfile:
+        return _init_textfile(args)
     try:
+        if args.record is None:
+            raise WatchError("--record DIR is required")
         if args.interval <= 0 or (args.duration is not None and args.duration <= 0):
             raise WatchError("--interval and --duration must be positive")
         if args.rounds is not None and args.rounds < 1:
@@ -152,3 +161,29 @@ def cmd_watch(args: argparse.Namespace) -> int:
         return 2
     data = watch.run()
     return 0 if data["verdict"] in PASSING_VERDICTS else 1
+
+
+def _init_textfile(args: argparse.Namespace) -> int:
+    import os
+
+    from gateproof.settings_loader import load_settings
+    from gateproof.watch.metrics import idle_state, textfile_path, write_textfile
+
+    if args.textfile_dir is None:
+        print("gateproof: watch refused: --init-textfile needs --textfile-dir", file=sys.stderr)
+        return 2
+    try:
+        settings = load_settings(
+            Path(args.settings), explicit=True, env=os.environ, cli={}, base_dir=Path.cwd()
+        )
+    except Exception as exc:  # the loader's message names the key and the file
+        print(f"gateproof: watch refused: settings {args.settings}: {exc}", file=sys.stderr)
+        return 2
+    name = settings.deployment.name
+    target = textfile_path(Path(args.textfile_dir), name)
+    if target.exists():
+        print(f"{target} exists (a watch wrote it): left as it is")
+        return 0
+    write_textfile(target, idle_state(name))
+    print(f"idle watch metrics for {name} written to {target}")
+    return 0
