@@ -236,3 +236,9 @@ def test_bad_config_mid_watch_is_rolled_back_and_smoke_is_green_again(
     summary = (record / "watch.md").read_text(encoding="utf-8")
     assert "## Rollback" in summary and "- outcome: rolled back and verified" in summary
     no_secrets_in(run, record)
+    # the release record decides RBK-01 from what the watch left: the rollback and its smoke
+    release = tmp_path / "release"
+    main(["release", "--out", str(release), str(record / "rollback"),
+          str(record / "rollback-smoke"), "--phases", "predeploy,smoke"])  # fmt: skip
+    rbk = json.loads((release / "record.json").read_text(encoding="utf-8"))["items"]["RBK-01"]
+    assert rbk["outcome"] == "passed", rbk["reason"]
