@@ -155,3 +155,19 @@ def test_init_textfile_writes_the_idle_state_once(tmp_path: Path) -> None:
     assert path.read_text(encoding="utf-8") == "# a running watch's file\n"  # not overwritten
     assert main(argv[:-2]) == 2  # no directory given
     assert main(["watch", "--gateproof-config", str(settings)]) == 2  # no --record
+
+
+def test_last_green_record_gives_the_floor_only_when_it_passed(tmp_path: Path) -> None:
+    import json
+
+    from gateproof.watch.rollback import FloorError, floor_from
+
+    record = tmp_path / "record.json"
+    deployment = {"deployed_sha256": "ab" * 32, "generated_sha256": "cd" * 32}
+    record.write_text(json.dumps({"verdict": "GREEN", "deployment": deployment}))
+    assert floor_from(tmp_path) == "ab" * 32  # what was live, not only what was generated
+    record.write_text(json.dumps({"verdict": "RED", "deployment": deployment}))
+    with pytest.raises(FloorError, match="its verdict is RED, not a passing gate"):
+        floor_from(tmp_path)
+    with pytest.raises(FloorError, match=r"no readable record\.json"):
+        floor_from(tmp_path / "missing")

@@ -4,6 +4,7 @@ the watch is stopped; then one verdict, the record, the metrics and (opt-in) the
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import signal
 import time
@@ -68,7 +69,10 @@ class Watch:
             textdir = settings_file.parent / "textfile"
         floor = None
         if args.last_green is not None:
-            floor = _floor_from(Path(args.last_green))
+            try:
+                floor = rb.floor_from(Path(args.last_green))
+            except rb.FloorError as exc:
+                raise WatchError(str(exc)) from None
         paths = tuple(args.tests) if args.tests else (str(suite_dir()),)
         extra = tuple(a for a in args.pytest_args if a != "--")
         spec = RoundSpec(args.marker, settings_file, paths, Path.cwd(), extra, args.round_timeout)
@@ -173,9 +177,9 @@ class Watch:
                 f"the last round counted as {tally.counted[-1]}: the watch "
                 "ended before the budget could decide"
             )
-        if stopped and self.duration_s is not None and not self._done(began):
+        if stopped and (self.duration_s or self.rounds_max) and not self._done(began):
             watched = time.monotonic() - began
-            return "INCOMPLETE", f"stopped after {watched:.0f} s of {self.duration_s:g} s"
+            return "INCOMPLETE", f"stopped after {watched:.0f} s, before {self._planned()} ended"
         within = f"; {tally.failures} failed round(s) within the budget" if tally.failures else ""
         waived = any(r.verdict == "GREEN_WITH_WAIVERS" for r in self.results)
         verdict = "GREEN_WITH_WAIVERS" if waived else "GREEN"
@@ -278,14 +282,7 @@ class Watch:
         out["restart"] = restart
         if not ok:
             return {**out, "outcome": "restored, restart failed"}
-        smoke = RoundSpec(
-            "smoke",
-            self.spec.settings,
-            self.spec.paths,
-            self.spec.cwd,
-            self.spec.pytest_args,
-            self.spec.timeout_s,
-        )
+        smoke = dataclasses.replace(self.spec, marker="smoke")  # the rounds' arguments, smoke
         check = run_round(smoke, 0, self.out / "rollback-smoke", self._env())
         self.say(f"smoke after the rollback: {check.verdict or check.error}")
         verified = classify(check.verdict) == SUCCESS
@@ -296,22 +293,3 @@ class Watch:
             "smoke_reason": (check.record or {}).get("verdict_reason") or check.error,
             "smoke_record": str(check.directory),
         }
-
-
-def _floor_from(directory: Path) -> str:
-    import json
-
-    from gateproof.record import PASSING_VERDICTS
-
-    try:
-        data = json.loads((directory / "record.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise WatchError(f"--last-green {directory}: no readable record.json ({exc})") from None
-    if data.get("verdict") not in PASSING_VERDICTS:
-        raise WatchError(
-            f"--last-green {directory}: its verdict is {data.get('verdict')}, not a passing gate"
-        )
-    sha = rb.green_sha(data)
-    if not sha:
-        raise WatchError(f"--last-green {directory}: the record names no config sha256")
-    return sha

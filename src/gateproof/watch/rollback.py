@@ -6,13 +6,16 @@ did not, goes into the watch record."""
 from __future__ import annotations
 
 import hashlib
+import json
 import shlex
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gateproof.errors import GateproofError
 from gateproof.history import History, RollbackError
+from gateproof.record import PASSING_VERDICTS
 
 LAST_GREEN = "last-green"
 RESTART_TIMEOUT_S = 300.0
@@ -124,3 +127,23 @@ def restart(command: str, cwd: Path) -> tuple[bool, str]:
     return done.returncode == 0, f"exit {done.returncode}: " + "; ".join(
         line.strip() for line in tail
     )
+
+
+class FloorError(GateproofError):
+    """--last-green names no passing gate record; the message says why."""
+
+
+def floor_from(directory: Path) -> str:
+    """The config sha256 of a passing gate record given as the rollback floor."""
+    try:
+        data = json.loads((directory / "record.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise FloorError(f"--last-green {directory}: no readable record.json ({exc})") from None
+    if data.get("verdict") not in PASSING_VERDICTS:
+        raise FloorError(
+            f"--last-green {directory}: its verdict is {data.get('verdict')}, not a passing gate"
+        )
+    sha = green_sha(data)
+    if not sha:
+        raise FloorError(f"--last-green {directory}: the record names no config sha256")
+    return sha
