@@ -242,3 +242,26 @@ def test_bad_config_mid_watch_is_rolled_back_and_smoke_is_green_again(
           str(record / "rollback-smoke"), "--phases", "predeploy,smoke"])  # fmt: skip
     rbk = json.loads((release / "record.json").read_text(encoding="utf-8"))["items"]["RBK-01"]
     assert rbk["outcome"] == "passed", rbk["reason"]
+
+
+def test_watch_until_stopped_ends_with_a_verdict_on_sigterm(
+    watch_stack: RunDir, waivers: Path, tmp_path: Path
+) -> None:
+    import signal
+
+    run, record = watch_stack, tmp_path / "watch"
+    proc = start(watch_argv(run, record, waivers, "--interval", "2"))  # no end: until stopped
+    try:
+        wait_rounds(record, proc, 2)
+        proc.send_signal(signal.SIGTERM)
+        code, out = finish(proc, timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    data = read(record)
+    assert "watch stopped" in out
+    assert code == 0 and data["verdict"] == "GREEN_WITH_WAIVERS", out[-3000:]
+    assert data["planned"] == "until stopped" and data["finished"]
+    assert len(data["rounds"]) >= 2
+    text = (run.root / "textfile" / "gateproof_watch_reference.prom").read_text()
+    assert 'gateproof_watch_running{deployment="reference"} 0' in text
