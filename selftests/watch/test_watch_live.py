@@ -119,10 +119,14 @@ def test_healthy_watch_stays_green_and_its_metrics_reach_prometheus(
 ) -> None:
     run, record = watch_stack, tmp_path / "watch"
     before = provider_requests(run)
-    code, out = finish(start(watch_argv(run, record, waivers, "--interval", "3", "--duration",
-                                        "12")))  # fmt: skip
+    argv = watch_argv(run, record, waivers, "--interval", "3", "--duration", "12")
+    tests_at = argv.index("--tests")
+    del argv[tests_at : tests_at + 2]  # no --tests: the checkout's rounds run as `gateproof run`
+    code, out = finish(start(argv))
     data = read(record)
     assert code == 0, out[-3000:]
+    assert (record / "round-001" / "report.html").is_file()  # gateproof run's HTML and JUnit
+    assert (record / "round-001" / "junit.xml").is_file()
     assert data["verdict"] == "GREEN_WITH_WAIVERS", data["verdict_reason"]
     rounds = data["rounds"]
     assert len(rounds) >= 3 and {r["counted_as"] for r in rounds} == {"success"}

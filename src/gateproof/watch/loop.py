@@ -19,7 +19,7 @@ from gateproof.watch import metrics
 from gateproof.watch import record as rec
 from gateproof.watch import rollback as rb
 from gateproof.watch.budget import SUCCESS, Budget, Tally, classify
-from gateproof.watch.rounds import RoundResult, RoundSpec, run_round
+from gateproof.watch.rounds import RoundResult, RoundSpec, is_repository, run_round
 
 
 class WatchError(GateproofError):
@@ -75,7 +75,8 @@ class Watch:
                 raise WatchError(str(exc)) from None
         paths = tuple(args.tests) if args.tests else (str(suite_dir()),)
         extra = tuple(a for a in args.pytest_args if a != "--")
-        spec = RoundSpec(args.marker, settings_file, paths, Path.cwd(), extra, args.round_timeout)
+        spec = RoundSpec(args.marker, settings_file, paths, Path.cwd(), extra, args.round_timeout,
+                         repo=not args.tests and is_repository(Path.cwd()))  # fmt: skip
         deployed = getattr(settings.gateway, "deployed_config", None)
         name = settings.deployment.name
         return cls(

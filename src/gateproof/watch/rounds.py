@@ -24,6 +24,20 @@ class RoundSpec:
     cwd: Path
     pytest_args: tuple[str, ...] = ()
     timeout_s: float = 600.0
+    repo: bool = False  # cwd is a deployment repository: run as `gateproof run` does
+
+    def command(self, record_dir: Path, env: dict[str, str]) -> tuple[list[str], dict[str, str]]:
+        """The round's pytest command line and environment."""
+        if not self.repo:
+            return self.argv(record_dir), env
+        from gateproof.scaffold.runner import invocation
+
+        # the shipped suite plus checks/ with the repository's pytest config, as `gateproof
+        # run` builds it (its HTML report and JUnit XML land in the round's directory too)
+        ours = ["--gateproof-config", str(self.settings), "-p", "no:cacheprovider", "-q",
+                "--tb=no", "--no-header", *self.pytest_args]  # fmt: skip
+        call = invocation([self.marker], self.cwd, ["checks"], record_dir, ours, env)
+        return call.argv, call.env
 
     def argv(self, record_dir: Path) -> list[str]:
         return [
@@ -80,8 +94,9 @@ def run_round(spec: RoundSpec, number: int, directory: Path, env: dict[str, str]
     code: int | None
     with (directory / LOG).open("wb") as log:
         try:
+            argv, env = spec.command(directory.resolve(), env)
             done = subprocess.run(
-                spec.argv(directory.resolve()),
+                argv,
                 cwd=spec.cwd,
                 env=env,
                 stdout=log,
@@ -98,3 +113,14 @@ def run_round(spec: RoundSpec, number: int, directory: Path, env: dict[str, str]
         error = f"the round ran past its timeout ({spec.timeout_s:.0f} s) and was stopped"
         record = None
     return RoundResult(number, directory, started, duration, code, record, error)
+
+
+def is_repository(path: Path) -> bool:
+    """A deployment repository (or this checkout): a pytest config gateproof run would use."""
+    from gateproof.scaffold.runner import RunError, pytest_config_file
+
+    try:
+        pytest_config_file(path)
+    except RunError:
+        return False
+    return True
