@@ -42,5 +42,10 @@ KNOWN_METRICS = frozenset(
         "node_filesystem_size_bytes",
         "node_filesystem_free_bytes",
         "node_filesystem_avail_bytes",
+        # written by gateproof watch (gateproof.watch.metrics) for the textfile collector
+        "gateproof_watch_red",
+        "gateproof_watch_running",
+        "gateproof_watch_rounds",
+        "gateproof_watch_last_round_timestamp_seconds",
     }
 )

@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "gateproof.stack.commands",
     "gateproof.release.command",
     "gateproof.scaffold.commands",
+    "gateproof.watch.command",
 )
 
 

@@ -29,6 +29,7 @@ PROMETHEUS = "/usr/bin/prometheus"
 ALERTMANAGER = "/usr/bin/prometheus-alertmanager"
 NODE_EXPORTER = "/usr/bin/prometheus-node-exporter"
 REDIS_EXPORTER = "/usr/bin/prometheus-redis-exporter"
+STACK_DEPLOYMENT = "reference"  # deployment.name in the settings `up` writes
 PROGRAMS = {  # the Debian programs the stack runs (LiteLLM comes from its own venv)
     "redis": REDIS_SERVER,
     "prometheus": PROMETHEUS,
@@ -189,6 +190,7 @@ def build(
                 f"--web.listen-address={listen['node-exporter']}",
                 "--no-collector.systemd",
                 f"--collector.filesystem.fs-types-exclude={FS_TYPES_EXCLUDE}",
+                f"--collector.textfile.directory={watch_textfile_dir(run)}",
             ],
             port["node-exporter"],
             "node_cpu_seconds_total",
@@ -306,6 +308,19 @@ def observability(run: RunDir, base: int, monitoring_dir: Path, token: str) -> l
     )
     run.data("log-shipper").mkdir(parents=True, exist_ok=True)
     return [grafana, loki, shipper]
+
+
+def watch_textfile_dir(run: RunDir) -> Path:
+    """``RUN/textfile``: the node exporter's textfile collector reads the metrics `gateproof
+    watch` writes there. It starts with the idle state (no watch running, not red), so the
+    alert rules on those metrics have series to evaluate (MON-03) before the first watch."""
+    from gateproof.watch.metrics import idle_state, textfile_path, write_textfile
+
+    directory = run.root / "textfile"
+    target = textfile_path(directory, STACK_DEPLOYMENT)
+    if not target.exists():
+        write_textfile(target, idle_state(STACK_DEPLOYMENT))
+    return directory
 
 
 def _exporter(
