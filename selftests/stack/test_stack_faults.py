@@ -10,6 +10,7 @@ The last test breaks a whole fallback chain, so it stays last.
 from __future__ import annotations
 
 import json
+import os
 import time
 import uuid
 from collections.abc import Iterator
@@ -19,7 +20,14 @@ import openai
 import pytest
 import yaml
 
-from gateproof.stack.testing import ReferenceStack
+from gateproof.stack import launcher
+from gateproof.stack.testing import (
+    ReferenceStack,
+    base_port_for_worker,
+    free_base,
+    selftest_config_dir,
+    start,
+)
 
 COOLDOWN_WAIT_S = 45.0
 
@@ -161,13 +169,28 @@ def fallback_chain(stack: ReferenceStack, model: str) -> list[str]:
     return chain
 
 
+@pytest.fixture
+def fresh_stack(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ReferenceStack]:
+    """A stack of this test's own: on the shared one an earlier test's failures may keep the
+    alert active (its window is 5 minutes), and Alertmanager does not deliver it twice."""
+    base = free_base(base_port_for_worker(os.environ.get("PYTEST_XDIST_WORKER")) + 1600)
+    run_dir = tmp_path_factory.mktemp("alert-stack")
+    stack = start(run_dir, selftest_config_dir(request.config.rootpath), base)
+    try:
+        yield stack
+    finally:
+        launcher.down(run_dir, say=lambda _: None)
+
+
 def test_exhausted_fallback_chain_fires_its_alert_end_to_end(
-    clean_standins: ReferenceStack,
+    fresh_stack: ReferenceStack,
 ) -> None:
     """Stand-ins refuse -> gateway 5xx -> LiteLLM metrics -> Prometheus rule (1 s evaluation)
     -> Alertmanager -> webhook -> RUN/alerts.jsonl. FallbackChainExhausted has no ``for:``;
     it needs its counters to rise between two scrapes, hence a request per second."""
-    stack = clean_standins
+    stack = fresh_stack
     model = model_of(stack, provider_with_type(stack, "llama_cpp"))
     chain = fallback_chain(stack, model)
     from gateproof.schema import load_sources

@@ -171,7 +171,18 @@ def _provider(
                 reproduce=f"curl -sS {prometheus.url}/api/v1/alerts",
             )
         check.evidence.add("fired", f"after {time.time() - stopped_at:.1f} s")
-        if not stage.until(lambda: bool(_am_active(am, name)) and _delivered_since(am, before)):
+        # The instance this stop caused: another deployment's outage, left by earlier trouble,
+        # neither proves this delivery nor blocks this resolution.
+        victim = _firing(prometheus, name, stopped_at)[0]["labels"]
+        check.evidence.add("instance", ", ".join(f"{k}={v}" for k, v in sorted(victim.items())))
+
+        def am_victim() -> list[dict[str, Any]]:
+            return [a for a in _am_active(am, name) if _matches(a.get("labels", {}), victim)]
+
+        def prom_victim() -> list[dict[str, Any]]:
+            return [a for a in _firing(prometheus, name, 0) if _matches(a["labels"], victim)]
+
+        if not stage.until(lambda: bool(am_victim()) and _delivered_since(am, before)):
             check.fail(
                 f"alert {name} fired in Prometheus but was not delivered by Alertmanager",
                 target=target,
@@ -184,11 +195,7 @@ def _provider(
         run_hook(control.start, f"provider_controls.{provider}.start", check.evidence)
         restored = True
         gone = stage.until(
-            lambda: (
-                not _firing(prometheus, name, 0)
-                and not _am_active(am, name)
-                and _delivered_since(am, fired)
-            ),
+            lambda: not prom_victim() and not am_victim() and _delivered_since(am, fired),
             each=traffic,
         )
         if not gone:
@@ -197,13 +204,17 @@ def _provider(
                 f"restoring provider '{provider}'",
                 target=target,
                 expected="resolved in Prometheus and Alertmanager, resolution delivered",
-                actual=f"firing: {len(_firing(prometheus, name, 0))}; active in "
-                f"Alertmanager: {len(_am_active(am, name))}; {_delivery_actual(am, fired)}",
+                actual=f"this instance firing: {len(prom_victim())}; active in "
+                f"Alertmanager: {len(am_victim())}; {_delivery_actual(am, fired)}",
             )
         check.evidence.add("resolved", f"after {time.time() - stopped_at:.1f} s")
     finally:
         if not restored:
             run_hook(control.start, f"provider_controls.{provider}.start", check.evidence)
+
+
+def _matches(labels: dict[str, Any], victim: dict[str, Any]) -> bool:
+    return all(labels.get(key) == value for key, value in victim.items())
 
 
 def _firing(prometheus: PrometheusProbe, name: str, since: float) -> list[dict[str, Any]]:

@@ -122,14 +122,20 @@ def free_base(start: int, providers: int = 8, step: int = 150, tries: int = 16) 
     raise RuntimeError(f"no free port range of the stack found from {start} in {tries} steps")
 
 
+def start(run_dir: Path, config_dir: Path, base_port: int) -> ReferenceStack:
+    """A stack of its own (the caller stops it with ``launcher.down``): for a test whose
+    alerts or logs must not carry what earlier tests did to the shared one."""
+    monitoring = config_dir.resolve().parent / "monitoring"
+    state = launcher.up(run_dir, config_dir, base_port, monitoring, say=lambda _: None)
+    providers = {p["name"]: ProviderPlan(**_plan_fields(p)) for p in state.providers}
+    return ReferenceStack(RunDir.at(run_dir), base_port, state, providers)
+
+
 def acquire(run_dir: Path, config_dir: Path, base_port: int) -> ReferenceStack:
     """The shared stack, started on first use."""
     with _lock:
         if _shared["stack"] is None:
-            monitoring = config_dir.resolve().parent / "monitoring"
-            state = launcher.up(run_dir, config_dir, base_port, monitoring, say=lambda _: None)
-            providers = {p["name"]: ProviderPlan(**_plan_fields(p)) for p in state.providers}
-            _shared["stack"] = ReferenceStack(RunDir.at(run_dir), base_port, state, providers)
+            _shared["stack"] = start(run_dir, config_dir, base_port)
         _shared["users"] += 1
         stack: ReferenceStack = _shared["stack"]
         return stack
