@@ -198,6 +198,11 @@ def test_providers_failing_a_share_of_requests(run: Any, clean: ReferenceStack) 
     # below 1.0 on one provider is absorbed by LiteLLM's retries and fallbacks (measured).
     for provider in clean.providers:
         clean.control(provider).set_faults(error_rate=1.0)
+    # Answers earlier tests left in the cache would succeed and dilute the rate (seen once in
+    # a full session); LiteLLM caches no failure, so an empty cache keeps every request failing.
+    admin = redis.Redis(port=clean.port("redis"), password=clean.redis_password)
+    admin.flushdb()
+    admin.close()
     record = run(*SHORT_WARMUP, "-k", "error_rate")
     _check(record, {"PST-07"}, {"PST-07": "gateway error rate"})
     clean.clear_faults()
