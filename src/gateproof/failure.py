@@ -200,3 +200,21 @@ class Check:
                 exchange=exchange,
             )
         return route
+
+    def answered_by_fallback(
+        self, exchange: Exchange, chain: Any, expected: str, problem: str
+    ) -> None:
+        """A fallback chain executed: 200 from ``expected`` after at least one attempted
+        fallback (SMK-06 for one chain, PST-03 for every chain)."""
+        __tracebackhide__ = True
+        self.see(exchange)
+        route = Route.of(exchange)
+        if exchange.status != 200 or not route.fallbacks or route.group != expected:
+            self.fail(
+                problem,
+                target=f"{exchange.url} (from gateway.url), chain "
+                f"'{chain.name}': {chain.primary} -> {' -> '.join(chain.targets)}",
+                expected=f"200 answered by '{expected}' with x-litellm-attempted-fallbacks >= 1",
+                actual=f"status {exchange.status}; {route.describe()}",
+                exchange=exchange,
+            )
