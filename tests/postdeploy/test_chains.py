@@ -13,9 +13,8 @@ from typing import Any
 
 import pytest
 
-from gateproof.errors import ProbeError
 from gateproof.failure import Check
-from gateproof.probes.controls import run_hook
+from gateproof.probes.controls import while_stopped
 from gateproof.probes.gateway import GatewayProbe
 from gateproof.settings import Settings
 
@@ -83,18 +82,13 @@ def test_chain_executes_with_primary_stopped(
             expected="a fallback that survives the primary's provider going down",
             actual=f"{chain.primary} -> {' -> '.join(chain.targets)}, all on '{owner}'",
         )
-    control = gateproof_settings.provider_controls.get(owner)
-    if control is None:
-        raise ProbeError(
-            f"cannot stop provider '{owner}' (primary of '{chain.primary}'): no control hook",
-            setting=f"provider_controls.{owner}",
-            hint="add stop/start shell commands for it, or allow mock fallbacks in staging",
-        )
-    run_hook(control.stop, f"provider_controls.{owner}.stop", check.evidence)
-    try:
-        exchange = gateway_authed.chat(chain.primary)
-    finally:
-        run_hook(control.start, f"provider_controls.{owner}.start", check.evidence)
+    exchange = while_stopped(
+        gateproof_settings.provider_controls,
+        owner,
+        f"primary of '{chain.primary}'",
+        check.evidence,
+        lambda: gateway_authed.chat(chain.primary),
+    )
     check.answered_by_fallback(
         exchange,
         chain,

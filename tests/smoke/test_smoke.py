@@ -16,10 +16,9 @@ from typing import Any
 
 import pytest
 
-from gateproof.errors import ProbeError
 from gateproof.failure import Check
 from gateproof.probes import redis_probe
-from gateproof.probes.controls import run_hook
+from gateproof.probes.controls import while_stopped
 from gateproof.probes.gateway import GatewayProbe, chat_body, nonce
 from gateproof.probes.providers import schema_problems, sse_events
 from gateproof.settings import Settings
@@ -216,18 +215,13 @@ def test_fallback_when_primary_stopped(
 ) -> None:
     chain = stoppable_chain
     owner = sources.routable_models()[chain.primary].provider
-    control = gateproof_settings.provider_controls.get(owner)
-    if control is None:
-        raise ProbeError(
-            f"cannot stop provider '{owner}' (primary of '{chain.primary}'): no control hook",
-            setting=f"provider_controls.{owner}",
-            hint="add stop/start shell commands for it, or allow mock fallbacks in staging",
-        )
-    run_hook(control.stop, f"provider_controls.{owner}.stop", check.evidence)
-    try:
-        exchange = gateway_authed.chat(chain.primary)
-    finally:
-        run_hook(control.start, f"provider_controls.{owner}.start", check.evidence)
+    exchange = while_stopped(
+        gateproof_settings.provider_controls,
+        owner,
+        f"primary of '{chain.primary}'",
+        check.evidence,
+        lambda: gateway_authed.chat(chain.primary),
+    )
     check.answered_by_fallback(
         exchange,
         chain,

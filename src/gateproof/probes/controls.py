@@ -6,11 +6,14 @@ the check could not be made, nothing about the gateway was learned."""
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from gateproof.errors import ProbeError
 from gateproof.evidence import Evidence
 
 HOOK_TIMEOUT_S = 30.0
+T = TypeVar("T")
 
 
 def run_hook(command: str, setting: str, evidence: Evidence) -> None:
@@ -34,3 +37,27 @@ def run_hook(command: str, setting: str, evidence: Evidence) -> None:
             setting=setting,
             hint=f"run it by hand: {command}",
         )
+
+
+def while_stopped(
+    controls: Mapping[str, Any],
+    provider: str,
+    why: str,
+    evidence: Evidence,
+    action: Callable[[], T],
+) -> T:
+    """Stop ``provider`` with its hook, run ``action``, and start it again whatever happened.
+    No hook for it is a ProbeError naming ``provider_controls.<provider>``."""
+    __tracebackhide__ = True
+    control = controls.get(provider)
+    if control is None:
+        raise ProbeError(
+            f"cannot stop provider '{provider}' ({why}): no control hook",
+            setting=f"provider_controls.{provider}",
+            hint="add stop/start shell commands for it, or allow mock fallbacks in staging",
+        )
+    run_hook(control.stop, f"provider_controls.{provider}.stop", evidence)
+    try:
+        return action()
+    finally:
+        run_hook(control.start, f"provider_controls.{provider}.start", evidence)
