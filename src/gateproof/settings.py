@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 SECRET_REF = re.compile(r"^os\.environ/([A-Za-z_][A-Za-z0-9_]*)$")
 DEFAULT_REQUIRED_ALERTS = [
@@ -198,6 +198,24 @@ class Load(_Strict):
     models: list[str] = []
     repeat_share: float = Field(0.5, ge=0, le=1)
     min_rate_share: float = Field(0.9, gt=0, le=1)  # achieved / asked rate at least this
+    # Distributed load (docs/postdeploy.md): 0 and 0 run one headless Locust process; else a
+    # Locust master with ``workers`` local worker processes and ``remote_workers`` started by
+    # hand on other machines, every worker connected within ``worker_wait_s``.
+    workers: int = Field(0, ge=0, le=256)
+    remote_workers: int = Field(0, ge=0, le=1000)
+    master_bind_host: str | None = None  # default: 127.0.0.1, every interface with remote ones
+    master_port: int = Field(0, ge=0, le=65535)  # 0: a free port, printed when the run starts
+    worker_wait_s: float = Field(30.0, gt=0, le=3600)
+
+    @model_validator(mode="after")
+    def _a_user_per_worker(self) -> Load:
+        workers = self.workers + self.remote_workers
+        if workers > self.users:
+            raise ValueError(
+                f"load.users ({self.users}) is below load.workers + load.remote_workers "
+                f"({workers}): a worker without a user would send nothing"
+            )
+        return self
 
 
 class Alerts(_Strict):

@@ -1,10 +1,11 @@
 """PRE-TST-05: sustained load through the gateway at ``load.rate_rps`` for ``load.duration_s``
 (``load`` marker: only with --gateproof-load). Locust runs the shipped locustfile headless in
-its own process; the same file runs distributed for multi-machine load (docs/postdeploy.md).
+its own process, or as a master with ``load.workers`` local and ``load.remote_workers`` remote
+worker processes (docs/postdeploy.md).
 
 Passes when p95 and the error rate are within ``thresholds.*``, the asked rate was achieved
-(``load.min_rate_share``) and the generator was not the bottleneck: a generator at its CPU
-limit measured itself, not the gateway.
+(``load.min_rate_share``), no worker was lost and the generator was not the bottleneck: a
+generator process at its CPU limit measured itself, not the gateway.
 """
 
 from __future__ import annotations
@@ -45,14 +46,21 @@ def test_sustained_load(
                     connect_timeout_s=settings.timeouts.connect_s,
                     read_timeout_s=settings.timeouts.read_s,
                     weights=rpm_weights(models, {n: m.rpm for n, m in
-                                                 sources.routable_models().items()}))  # fmt: skip
+                                                 sources.routable_models().items()}),
+                    workers=conf.workers, remote_workers=conf.remote_workers,
+                    master_bind_host=conf.master_bind_host, master_port=conf.master_port,
+                    worker_wait_s=conf.worker_wait_s)  # fmt: skip
     result = run_load(plan, key, tmp_path, live_writer(request.config))
     check.evidence.add("load", result.summary())
+    for process in result.processes:  # distributed: who sent what, at what CPU
+        check.evidence.add("process", process.describe())
     limits = settings.thresholds
     max_cpu = settings.postdeploy.max_generator_cpu_percent
     problems = []
     bound = result.generator_bound(max_cpu, conf.min_rate_share)
-    if bound:
+    if result.lost:
+        problems.append(f"the load generator lost part of its workers: {'; '.join(result.lost)}")
+    elif bound:
         problems.append(f"the generator was the bottleneck: {bound}")
     if result.achieved_rps < conf.min_rate_share * conf.rate_rps:
         problems.append(f"achieved {result.achieved_rps:.1f} req/s of {conf.rate_rps:g} asked "

@@ -2,8 +2,10 @@
 
 Percentiles are nearest-rank over the client-side latencies (what a user waited, gateway
 and network included). ``generator_cpu_percent`` is the load generator's CPU time over its
-wall time, in % of one core (Locust runs on one core per process): near 100 % means the
-generator, not the gateway, set the pace, and its figures say nothing about the gateway.
+wall time, in % of one core, summed over its processes when it runs distributed (a master
+and its workers). Locust runs on one core per process, so the bottleneck rule looks at each
+process: one near 100 % of its core set the pace, and the figures say nothing about the
+gateway.
 """
 
 from __future__ import annotations
@@ -49,6 +51,24 @@ def percentile(values: list[float], share: float) -> float:
 
 
 @dataclass(frozen=True)
+class GeneratorProcess:
+    """One process of the generator: its name, CPU and wall seconds, requests it sent."""
+
+    name: str  # "locust" (single process), "master", "worker 1 (host pid 123)"
+    cpu_s: float
+    wall_s: float
+    requests: int | None = None  # None: not counted apart (single process, master)
+
+    @property
+    def cpu_percent(self) -> float:
+        return 100.0 * self.cpu_s / self.wall_s if self.wall_s > 0 else math.nan
+
+    def describe(self) -> str:
+        sent = f", {self.requests} requests" if self.requests is not None else ""
+        return f"{self.name} {self.cpu_percent:.0f} %{sent}"
+
+
+@dataclass(frozen=True)
 class LoadResult:
     asked_rps: float
     duration_s: float
@@ -56,6 +76,11 @@ class LoadResult:
     generator_cpu_s: float
     wall_s: float
     users: int = 1
+    # Distributed: the master and each worker (their CPU sums to generator_cpu_s); empty for
+    # a single process. ``lost``: what went wrong with the generator itself (a worker that
+    # died mid-run or never sent a request, one without the key).
+    processes: tuple[GeneratorProcess, ...] = ()
+    lost: tuple[str, ...] = ()
 
     @classmethod
     def of(
@@ -66,9 +91,18 @@ class LoadResult:
         cpu_s: float,
         wall: float,
         users: int = 1,
+        processes: tuple[GeneratorProcess, ...] = (),
+        lost: tuple[str, ...] = (),
     ) -> LoadResult:
         ordered = sorted(samples, key=lambda s: s.start_s)
-        return cls(asked, duration, ordered, cpu_s, wall, users)
+        if processes:
+            cpu_s = sum(p.cpu_s for p in processes)
+        return cls(asked, duration, ordered, cpu_s, wall, users, processes, lost)
+
+    @property
+    def generator_processes(self) -> tuple[GeneratorProcess, ...]:
+        """Every process of the generator (a single process is one, named "locust")."""
+        return self.processes or (GeneratorProcess("locust", self.generator_cpu_s, self.wall_s),)
 
     @property
     def latency_bound_rps(self) -> float:
@@ -86,13 +120,17 @@ class LoadResult:
     def generator_bound(self, max_cpu_percent: float, min_share: float = 0.9) -> str | None:
         """Why the generator, not the gateway, set the pace; None when it did not.
 
-        Either its CPU reached the limit, or it fell short of the asked rate although the
-        gateway's latencies left room for it (starved of CPU on a busy host, its CPU share
-        stays low while it still cannot keep up)."""
-        if self.generator_cpu_percent >= max_cpu_percent:
+        Either a worker was lost, or one process's CPU reached the limit (of its one core),
+        or it fell short of the asked rate although the gateway's latencies left room for it
+        (starved of CPU on a busy host, its CPU share stays low while it still cannot keep
+        up)."""
+        if self.lost:
+            return "; ".join(self.lost)
+        hottest = max(self.generator_processes, key=lambda p: p.cpu_percent)
+        if hottest.cpu_percent >= max_cpu_percent:
+            who = "generator" if not self.processes else f"generator process {hottest.name}:"
             return (
-                f"generator CPU {self.generator_cpu_percent:.0f} % of one core "
-                f"(limit {max_cpu_percent:g} %)"
+                f"{who} CPU {hottest.cpu_percent:.0f} % of one core (limit {max_cpu_percent:g} %)"
             )
         short = self.achieved_rps < min_share * self.asked_rps
         if short and self.latency_bound_rps >= min_share * self.asked_rps:
@@ -146,5 +184,12 @@ class LoadResult:
             f"(asked {self.asked_rps:g}); p50 {self.latency_s(0.5):.3f} s, "
             f"p95 {self.latency_s(0.95):.3f} s, p99 {self.latency_s(0.99):.3f} s; "
             f"errors {self.errors} ({100 * self.error_rate:.2f} %, statuses {self.statuses()}); "
-            f"generator CPU {self.generator_cpu_percent:.0f} % of one core"
+            f"generator CPU {self.generator_cpu_percent:.0f} % of one core{self._spread()}"
         )
+
+    def _spread(self) -> str:
+        if not self.processes:
+            return ""
+        each = ", ".join(p.describe() for p in self.processes)
+        lost = f"; {'; '.join(self.lost)}" if self.lost else ""
+        return f" summed over {len(self.processes)} processes ({each}){lost}"

@@ -8,6 +8,7 @@ A run that cannot start, or ends without samples, is a probe error: nothing was 
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import subprocess
@@ -47,13 +48,50 @@ class LoadPlan:
     read_timeout_s: float = 30.0
     name: str = "load"  # what progress lines call it ("warm-up")
 
+    # Distributed (both 0: one headless process): local worker processes, and workers on
+    # other machines the master waits for (their operator starts them, see remote_command).
+    workers: int = 0
+    remote_workers: int = 0
+    master_bind_host: str | None = None  # None: 127.0.0.1, or every interface with remote ones
+    master_port: int = 0  # 0: a free port, chosen when the run starts
+    worker_wait_s: float = 30.0  # how long the master waits for every worker to connect
+
+    @property
+    def distributed(self) -> bool:
+        return self.workers + self.remote_workers > 0
+
     def argv(self, csv_prefix: Path) -> list[str]:
+        """One headless process that sends everything."""
         return [
             *self.prefix, sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless",
-            "-u", str(self.users), "-r", str(self.users), "-t", f"{self.duration_s:g}s",
+            "-t", f"{self.duration_s:g}s", *self._common(csv_prefix),
+        ]  # fmt: skip
+
+    def master_argv(self, csv_prefix: Path, bind_host: str, port: int) -> list[str]:
+        """The master: waits for every worker (bounded), sends nothing itself, ends the run
+        after the duration once its workers sent their last samples."""
+        return [
+            *self.prefix, sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless",
+            "--master", "--expect-workers", str(self.workers + self.remote_workers),
+            "--expect-workers-max-wait", str(max(1, math.ceil(self.worker_wait_s))),
+            "--master-bind-host", bind_host, "--master-bind-port", str(port),
+            "--gateproof-duration", f"{self.duration_s:g}", *self._common(csv_prefix),
+        ]  # fmt: skip
+
+    def worker_argv(self, master_host: str, port: int) -> list[str]:
+        """A local worker; its options come from the master."""
+        return [
+            *self.prefix, sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--worker",
+            "--master-host", master_host, "--master-port", str(port), "--loglevel", "ERROR",
+        ]  # fmt: skip
+
+    def _common(self, csv_prefix: Path) -> list[str]:
+        return [
+            "-u", str(self.users), "-r", str(self.users),
             "-H", self.url, "--csv", str(csv_prefix), "--only-summary",
             "--loglevel", "ERROR", "--exit-code-on-error", "0",
             "--stop-timeout", f"{self.stop_timeout_s:g}",
+            "--gateproof-users", str(self.users),
             "--gateproof-models", ",".join(self.models),
             "--gateproof-rate", f"{self.rate_rps:g}",
             "--gateproof-repeat-share", f"{self.repeat_share:g}",
@@ -91,6 +129,14 @@ def run_load(
     progress_file = where / "progress"
     progress_file.unlink(missing_ok=True)
     env["GATEPROOF_LOAD_PROGRESS"] = str(progress_file)
+    if plan.distributed:
+        from gateproof.load.distributed import run_distributed
+
+        try:
+            return run_distributed(plan, env, where, say)
+        finally:
+            if own_dir is not None:
+                own_dir.cleanup()
     log = where / "locust.log"
     try:
         began = time.monotonic()
@@ -120,12 +166,16 @@ def run_load(
 
 class _Progress:
     """Progress lines of a running load: seconds of the planned duration, requests answered
-    (as the locust child last noted them), then the wait for requests still in flight."""
+    (as the locust child last noted them), then the wait for requests still in flight.
+    Distributed (``workers``: how many the master waits for), the master's note adds the
+    workers connected and when the run began; until then the lines count the workers."""
 
     def __init__(
-        self, plan: LoadPlan, file: Path, began: float, say: Callable[[str], None]
-    ) -> None:
+        self, plan: LoadPlan, file: Path, began: float, say: Callable[[str], None],
+        workers: int = 0,
+    ) -> None:  # fmt: skip
         self.plan, self.file, self.began, self.say = plan, file, began, say
+        self.workers = workers
         self.next_at = began + PROGRESS_EVERY_S
 
     def tick(self) -> None:
@@ -134,7 +184,16 @@ class _Progress:
             return
         self.next_at = now + PROGRESS_EVERY_S
         plan, elapsed = self.plan, now - self.began
-        done = self._answered()
+        note = self._note()
+        if self.workers:
+            connected, started = (int(note[2]), float(note[3])) if len(note) == 4 else (0, 0.0)
+            if not started:
+                self.say(f"{plan.name}: waiting for workers, {connected} of {self.workers} "
+                         f"connected (up to {plan.worker_wait_s:g} s, {plan.setting}."
+                         "worker_wait_s)")  # fmt: skip
+                return
+            elapsed = time.time() - started
+        done = self._answered(note)
         if elapsed <= plan.duration_s:
             where = f"{elapsed:.0f} of {plan.duration_s:g} s"
             asked = f", asked {plan.rate_rps:g} req/s to {plan.url}"
@@ -143,14 +202,20 @@ class _Progress:
             where = f"{plan.duration_s:g} s done, stopping ({over:.0f} s"
             where += f" awaiting answers in flight, up to {plan.stop_timeout_s:g} s)"
             asked = ""
-        self.say(f"{plan.name}: {where}, {done}{asked}")
+        spread = f", {self.workers} workers" if self.workers else ""
+        self.say(f"{plan.name}: {where}, {done}{asked}{spread}")
 
-    def _answered(self) -> str:
+    def _note(self) -> list[str]:
         try:
-            answered, errors = self.file.read_text(encoding="utf-8").split()
-        except (OSError, ValueError):
-            return "no request answered yet"  # locust still starting, or nothing back yet
-        return f"{answered} requests answered ({errors} errors)"
+            return self.file.read_text(encoding="utf-8").split()
+        except OSError:
+            return []  # locust still starting
+
+    @staticmethod
+    def _answered(note: list[str]) -> str:
+        if len(note) < 2 or not note[0].isdigit() or note[0] == "0":
+            return "no request answered yet"
+        return f"{note[0]} requests answered ({note[1]} errors)"
 
 
 def _wait(
