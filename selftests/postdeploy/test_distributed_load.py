@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 import re
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -90,6 +92,34 @@ def test_a_worker_that_never_connects_ends_in_bounded_time_naming_the_setting(
     assert "load.worker_wait_s" in text and "load.remote_workers" in text, text
     assert any("locust -f - --worker --master-host " in line for line in said), said
     assert reference_stack.master_key not in text + "\n".join(said)
+
+
+def test_the_printed_worker_command_pasted_elsewhere_joins_the_run(
+    reference_stack: ReferenceStack, tmp_path: Path
+) -> None:
+    """An operator pastes the printed command (in another directory, with the key exported):
+    that worker fetches the locustfile from the master and sends its share."""
+    key = reference_stack.master_key
+    elsewhere = tmp_path / "other-machine"
+    elsewhere.mkdir()
+    env = {**os.environ, "GATEPROOF_LOAD_API_KEY": key}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    pasted: list[subprocess.Popen[bytes]] = []
+
+    def operator(line: str) -> None:
+        if "GATEPROOF_LOAD_API_KEY: " in line:
+            command = line.split("GATEPROOF_LOAD_API_KEY: ", 1)[1]
+            quiet = subprocess.DEVNULL
+            pasted.append(subprocess.Popen(["sh", "-c", command], cwd=elsewhere, env=env,
+                                           stdout=quiet, stderr=quiet))  # fmt: skip
+
+    result = run_load(_plan(reference_stack, workers=1, remote=1, wait_s=30.0), key,
+                      tmp_path / "run", operator)  # fmt: skip
+    assert len(pasted) == 1
+    assert pasted[0].wait(15) == 0  # one run, then the worker exits
+    assert not result.lost and result.errors == 0, result.summary()
+    sent = [p.requests or 0 for p in result.processes[1:]]  # the local and the pasted worker
+    assert len(sent) == 2 and min(sent) > 0, result.summary()
 
 
 def test_sustained_load_with_two_workers_passes_on_the_healthy_stack(
