@@ -168,15 +168,22 @@ def _kill_a_worker_after(seconds: float) -> Iterator[list[int]]:
 
 
 def _worker_pids() -> list[int]:
+    """Locust workers started by a pytest this test started (grandchildren of this process)."""
     found = []
     for entry in Path("/proc").iterdir():
         try:
             argv = (entry / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if str(LOCUSTFILE).encode() in argv and b"--worker" in argv:
-            found.append(int(entry.name))
+            ours = str(LOCUSTFILE).encode() in argv and b"--worker" in argv
+            if ours and _parent(_parent(int(entry.name))) == os.getpid():
+                found.append(int(entry.name))
+        except (OSError, ValueError):
+            continue  # gone meanwhile, or not a process
     return sorted(found)
+
+
+def _parent(pid: int) -> int:
+    stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8")
+    return int(stat.rsplit(")", 1)[1].split()[1])
 
 
 def test_a_worker_killed_mid_run_turns_pre_tst_05_red(
