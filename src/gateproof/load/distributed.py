@@ -24,7 +24,7 @@ from typing import Any
 
 from gateproof.errors import ProbeError
 from gateproof.load.results import GeneratorProcess, LoadResult, read_samples
-from gateproof.load.runner import GRACE_S, LoadPlan, _Progress, _tail
+from gateproof.load.runner import GRACE_S, LoadPlan, Progress, log_tail
 
 WILDCARD = ("*", "0.0.0.0", "::", "")
 WORKER_EXIT_S = 10.0  # after the master quit, how long its local workers get to exit
@@ -83,7 +83,7 @@ def run_distributed(
         _spawn(plan.worker_argv(local_host, port), worker_env, where, f"worker-{i + 1}")
         for i in range(plan.workers)
     ]
-    note = _Progress(plan, where / "progress", began, say, expected) if say else None
+    note = Progress(plan, where / "progress", began, say, expected) if say else None
     deadline = began + plan.worker_wait_s + plan.duration_s + plan.stop_timeout_s + GRACE_S
     ended = _reap([master, *workers], deadline, note.tick if note else None)
     wall = time.monotonic() - began
@@ -189,7 +189,7 @@ def _nothing_measured(
     except OSError:
         note = []
     connected = int(note[2]) if len(note) == 4 else 0
-    log = _tail(where / "locust-master.log")
+    log = log_tail(where / "locust-master.log")
     if "Gave up waiting for workers" in log:
         return ProbeError(
             f"{connected} of {expected} load workers connected to the Locust master within "

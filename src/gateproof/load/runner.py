@@ -145,14 +145,14 @@ def run_load(
                 plan.argv(where / "locust"), stdout=out, stderr=subprocess.STDOUT, env=env,
                 cwd=where, start_new_session=True,
             )  # fmt: skip
-        note = _Progress(plan, progress_file, began, say) if say else None
+        note = Progress(plan, progress_file, began, say) if say else None
         deadline = began + plan.duration_s + plan.stop_timeout_s + GRACE_S
         status, cpu_s = _wait(child, deadline, note.tick if note else None)
         wall = time.monotonic() - began
         if not samples_file.is_file():
             raise ProbeError(
                 f"the load generator (locust) ended with status {status} and measured "
-                f"nothing: {_tail(log)}",
+                f"nothing: {log_tail(log)}",
                 target=plan.url,
                 setting=plan.setting,
                 hint=f"run it by hand: {' '.join(plan.argv(where / 'locust'))}",
@@ -164,7 +164,7 @@ def run_load(
             own_dir.cleanup()
 
 
-class _Progress:
+class Progress:
     """Progress lines of a running load: seconds of the planned duration, requests answered
     (as the locust child last noted them), then the wait for requests still in flight.
     Distributed (``workers``: how many the master waits for), the master's note adds the
@@ -234,7 +234,7 @@ def _wait(
         time.sleep(0.1)
 
 
-def _tail(log: Path, lines: int = 6) -> str:
+def log_tail(log: Path, lines: int = 6) -> str:
     try:
         text = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()
     except OSError:
