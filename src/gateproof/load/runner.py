@@ -4,6 +4,7 @@ Locust patches its own process with gevent; running it as a child keeps that awa
 pytest. The child's CPU time comes from the kernel (``wait4`` rusage), so the generator's own
 load is measured, not guessed. The key reaches the child only through its environment.
 A run that cannot start, or ends without samples, is a probe error: nothing was measured.
+A plan with workers runs as a Locust master and its workers instead (``distributed``).
 """
 
 from __future__ import annotations
