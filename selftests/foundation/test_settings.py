@@ -108,6 +108,15 @@ def test_bad_values_from_cli_and_env_name_their_source(
     )
 
 
+def test_a_load_workers_key_in_the_shell_is_not_a_setting(tmp_path: Path) -> None:
+    # The documented remote-worker command exports it; the same shell may run gateproof.
+    file = tmp_path / "s.yaml"
+    file.write_text("gateway: {url: http://x}\n")
+    env = {"GATEPROOF_LOAD_API_KEY": "sk-worker"}  # pragma: allowlist secret
+    settings = load_settings(file, explicit=True, env=env, cli={}, base_dir=tmp_path)
+    assert settings.gateway is not None
+
+
 def test_missing_explicit_settings_file(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="does not exist"):
         load_settings(tmp_path / "nope.yaml", explicit=True, env={}, cli={}, base_dir=tmp_path)

@@ -106,8 +106,9 @@ def _overlay_env(layered: _Layered, env: Mapping[str, str], keys: dict[str, Any]
 
 
 # Environment variables of gateproof that are not settings keys (GATEPROOF_SELFTEST_* belong
-# to gateproof's own tests).
-_NON_KEY_ENV = {"GATEPROOF_CONFIG", "GATEPROOF_RECORD"}
+# to gateproof's own tests; GATEPROOF_LOAD_API_KEY is the key a load worker on another machine
+# reads, and may be exported in the same shell when that worker runs here).
+_NON_KEY_ENV = {"GATEPROOF_CONFIG", "GATEPROOF_RECORD", "GATEPROOF_LOAD_API_KEY"}
 
 
 def _overlay(
