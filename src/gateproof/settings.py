@@ -255,6 +255,12 @@ class Settings(_Strict):
     grafana: Grafana | None = None
     loki: Loki | None = None
     hosts: list[str] = ["local://"]
+    # The entries of hosts the gateway runs on (its port owner, deployed file, log, reach to
+    # the components); empty: the first of hosts. The others get the resource check only.
+    gateway_hosts: list[str] = []
+    # An ssh_config(5) file for every ssh:// host that names none (?ssh_config=): identity,
+    # known_hosts, StrictHostKeyChecking. None: ssh's defaults (~/.ssh/config).
+    ssh_config: Path | None = None
     provider_controls: dict[str, ProviderControl] = {}
     thresholds: Thresholds = Thresholds()
     alerts: Alerts = Alerts()

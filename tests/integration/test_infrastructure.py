@@ -1,5 +1,6 @@
 """PRE-INF-01..05: providers healthy, gateway up with exactly the configured models, Redis up,
-resources of the gateway host below limits, and TCP reach from it to every component.
+resources of every host below limits (``hosts``), and TCP reach from each gateway host
+(``gateway_hosts``, default the first host) to every component.
 
 The gateway's ``/health`` runs a real (billed) completion per deployment, so it is called
 only when the settings say ``gateway.billed_health: true``.
@@ -105,10 +106,10 @@ def test_redis_ping_and_info(redis_client: Any, gateproof_settings: Settings, ch
 @pytest.mark.predeploy
 @pytest.mark.checklist("PRE-INF-04")
 def test_host_resources_below_limits(
-    request: pytest.FixtureRequest, gateway_host: Any, gateproof_settings: Settings, check: Check
+    request: pytest.FixtureRequest, deployment_host: Any, gateproof_settings: Settings, check: Check
 ) -> None:
     limits = gateproof_settings.thresholds
-    seen = hosts.resources(gateway_host, _node_exporter_cpu(request, gateproof_settings, check))
+    seen = hosts.resources(deployment_host, _node_exporter_cpu(request, gateproof_settings, check))
     check.evidence.add("host", seen.detail)
     over = [
         f"{name} {value:.1f}% > {limit:g}%"
@@ -121,8 +122,8 @@ def test_host_resources_below_limits(
     ]
     if over:
         check.fail(
-            f"host {hosts.host_name(gateway_host)} is short of resources",
-            target=f"{hosts.host_name(gateway_host)} (from hosts)",
+            f"host {hosts.host_name(deployment_host)} is short of resources",
+            target=f"{hosts.host_name(deployment_host)} (from hosts)",
             expected=f"cpu <= {limits.cpu_percent:g}% (5-minute average), memory <= "
             f"{limits.memory_percent:g}%, disk <= {limits.disk_percent:g}% (thresholds.*)",
             actual="; ".join(over),
@@ -201,7 +202,8 @@ def test_components_reachable_from_gateway_host(
         first = failed[0][1].split(":")
         check.fail(
             f"{len(failed)} component(s) not reachable from {hosts.host_name(gateway_host)}",
-            target=f"{hosts.host_name(gateway_host)} (from hosts) -> providers, Redis, Prometheus",
+            target=f"{hosts.host_name(gateway_host)} (from hosts / gateway_hosts) -> providers, "
+            "Redis, Prometheus",
             expected=f"a TCP connection to each within {wait:g} s (timeouts.connect_s)",
             actual=", ".join(label for label, _ in failed),
             details=failed,
