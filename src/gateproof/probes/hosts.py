@@ -1,5 +1,9 @@
 """A host through testinfra (``local://`` by default, or any backend: ``ssh://``, ``docker://``).
 
+An ssh host is reached with the ``ssh_config`` setting and ``timeouts.connect_s`` as ssh's
+ConnectTimeout; a host that cannot be reached (refused, key refused, host key changed, no
+banner in time) is a probe error with ssh's reason, and is not tried again in the same run.
+
 Only plain Linux interfaces are used (``/proc``, ``df``, ``bash``), so the same probe works on
 a host without systemd, ``ss`` or ``nc``: resources from ``/proc/loadavg``,
 ``/proc/meminfo`` and ``df``; listening sockets from ``/proc/net/tcp{,6}``; the owner of a
@@ -128,10 +132,24 @@ def _unreachable(host: Any, reason: str) -> UnreachableError:
         target=name + (f" (ssh ConnectTimeout {timeout} s)" if ssh and timeout else ""),
         setting=f"{SETTING}; {SSH_SETTINGS}" if ssh else SETTING,
         hint="check the host is up, its ssh port, the client key it accepts and its entry "
-        "in known_hosts (ssh -F SSH_CONFIG -p PORT USER@HOST true)"
+        f"in known_hosts; reproduce with: {_ssh_reproducer(host.backend)}"
         if ssh
         else "check the host spec and its credentials (testinfra backend)",
     )
+
+
+def _ssh_reproducer(backend: Any) -> str:
+    """The ssh command testinfra runs, reduced to its connection (no password)."""
+    where = backend.host
+    parts = ["ssh", "-o", "BatchMode=yes", "-o", f"ConnectTimeout={backend.timeout}"]
+    if getattr(backend, "ssh_config", None):
+        parts += ["-F", str(backend.ssh_config)]
+    if getattr(backend, "ssh_identity_file", None):
+        parts += ["-i", str(backend.ssh_identity_file)]
+    if where.port:
+        parts += ["-p", str(where.port)]
+    parts += [f"{where.user}@{where.name}" if where.user else where.name, "true"]
+    return shlex.join(parts)
 
 
 def _reason(exc: Exception) -> str:
