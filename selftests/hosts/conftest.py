@@ -8,7 +8,8 @@ Fixtures:
                      host: the first of ``hosts``) and ``host-b`` on 127.0.0.3, on ports
                      ``GATEPROOF_SELFTEST_BASE_PORT`` + 240 and + 241; every host back to
                      healthy after each test
-    host_checks      per test, ``() -> HostRun``: one child run of the host checks
+    host_checks      per test, ``(tests=HOST_TESTS) -> HostRun``: one child run of the host
+                     checks (or of ``tests``)
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from host_suite import HostRun, run_host_checks
+from host_suite import HOST_TESTS, HostRun, run_host_checks
 
 from gateproof.stack.sshhosts import SshHosts, start_hosts
 from gateproof.stack.testing import ReferenceStack, base_port_for_worker, reference_stack
@@ -50,8 +51,8 @@ def ssh_hosts(_started_hosts: SshHosts) -> Iterator[SshHosts]:
 def host_checks(
     reference_stack: ReferenceStack, ssh_hosts: SshHosts, tmp_path_factory: pytest.TempPathFactory
 ) -> Any:
-    def go() -> HostRun:
+    def go(tests: tuple[str, ...] = HOST_TESTS) -> HostRun:
         out = tmp_path_factory.mktemp(f"hosts{next(_runs)}")
-        return run_host_checks(reference_stack.settings_path, ssh_hosts, out)
+        return run_host_checks(reference_stack.settings_path, ssh_hosts, out, tests)
 
     return go

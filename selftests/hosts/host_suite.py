@@ -30,6 +30,17 @@ HOST_TESTS = (
     "tests/integration/test_security.py::test_local_gateway_listens_on_loopback_only",
     "tests/integration/test_infrastructure.py::test_redis_ping_and_info",
 )
+# Enough to show a dead second host leaves the gateway host's checks alone (the slow DEP-03
+# and PRE-SEC checks of the gateway host are shown green by the healthy run).
+RESOURCE_AND_REACH_TESTS = (*HOST_TESTS[:2], HOST_TESTS[-1])
+# PST-01's re-run of PRE-INF-04 after a short warm-up: the postdeploy resource gate per host.
+POSTDEPLOY_TESTS = (
+    "tests/postdeploy/test_revalidation.py::test_host_resources_below_limits_again",
+)
+SHORT_WARMUP = (
+    "--gateproof-postdeploy-warmup-duration-s=2",
+    "--gateproof-postdeploy-warmup-settle-s=0",
+)
 GATEWAY_HOST_ITEMS = {"PRE-INF-05", "DEP-02", "DEP-03", "PRE-SEC-01", "PRE-SEC-03"}
 EVERY_HOST_ITEMS = {"PRE-INF-04"}
 CONTROL_ITEMS = {"PRE-INF-03"}
@@ -64,9 +75,13 @@ class HostRun:
         ]
 
 
-def run_host_checks(settings: Path, hosts: SshHosts, out: Path) -> HostRun:
+def run_host_checks(
+    settings: Path, hosts: SshHosts, out: Path, tests: tuple[str, ...] = HOST_TESTS
+) -> HostRun:
+    """``pytest TESTS`` against the stack's settings with ``hosts`` over ssh."""
+    extra = SHORT_WARMUP if tests == POSTDEPLOY_TESTS else ()
     argv = [
-        *(sys.executable, "-m", "pytest", *HOST_TESTS, "-q", "--tb=no", "-p", "no:randomly"),
+        *(sys.executable, "-m", "pytest", *tests, *extra, "-q", "--tb=no", "-p", "no:randomly"),
         f"--gateproof-config={settings}",
         f"--gateproof-record={out}",
         f"--gateproof-hosts={','.join(hosts.specs)}",

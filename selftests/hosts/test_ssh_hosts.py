@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from typing import Any
 
 from host_suite import (
     CONNECT_S,
     CONTROL_ITEMS,
     EVERY_HOST_ITEMS,
     GATEWAY_HOST_ITEMS,
+    POSTDEPLOY_TESTS,
+    RESOURCE_AND_REACH_TESTS,
     HostRun,
 )
 
@@ -23,13 +26,16 @@ CPU_LIMIT = 95.0  # thresholds.cpu_percent of the reference settings
 SLACK_S = 2.5  # a busy 2-core machine: python start-up of the test, ssh's own exit
 
 
+def _load_percent() -> float:
+    return 100.0 * os.getloadavg()[1] / (os.cpu_count() or 1)
+
+
 def _passed_or_busy(run: HostRun, items: set[str]) -> None:
     """``items`` passed. PRE-INF-04 may fail ("short of resources", checked over ssh all
     the same) only when this shared machine really is loaded."""
     outcomes = run.outcomes(items)
     if outcomes.get("PRE-INF-04") == "failed":
-        load = 100.0 * os.getloadavg()[1] / (os.cpu_count() or 1)
-        assert load > CPU_LIMIT * 0.75, run.tests("PRE-INF-04")
+        assert _load_percent() > CPU_LIMIT * 0.75, run.tests("PRE-INF-04")
         outcomes["PRE-INF-04"] = "passed"
     assert outcomes == dict.fromkeys(sorted(items), "passed"), run.output[-3000:]
 
@@ -73,14 +79,15 @@ def test_healthy_hosts_pass_with_one_id_per_host(
 
 
 def test_stopped_host_errors_its_own_checks_only(
-    ssh_hosts: SshHosts, host_checks: Callable[[], HostRun]
+    ssh_hosts: SshHosts, host_checks: Callable[..., HostRun]
 ) -> None:
-    b = ssh_hosts.host("host-b")
+    a, b = ssh_hosts.hosts
     ssh_hosts.stop(b)
-    run = host_checks()
+    run = host_checks(RESOURCE_AND_REACH_TESTS)
     assert run.outcome("PRE-INF-04") == "error"
     _errors_name_the_host(run, b, "Connection refused")
-    _passed_or_busy(run, GATEWAY_HOST_ITEMS | CONTROL_ITEMS)
+    assert [t["outcome"] for t in run.on_host(a.spec)].count("error") == 0
+    _passed_or_busy(run, {"PRE-INF-05"} | CONTROL_ITEMS)
 
 
 def test_refused_client_key_errors_the_gateway_host_checks(
@@ -102,3 +109,19 @@ def test_hung_host_errors_within_the_connect_timeout(
 ) -> None:
     ssh_hosts.pause(ssh_hosts.host("host-a"))  # SIGSTOP: accepted by the kernel, no banner
     _fault_on_gateway_host(host_checks(), ssh_hosts, "timed out during banner exchange")
+
+
+def test_postdeploy_rerun_checks_every_host_over_ssh(
+    ssh_hosts: SshHosts, host_checks: Callable[..., HostRun]
+) -> None:
+    """PST-01 re-runs PRE-INF-04 after the warm-up on every host: a stopped host errors it."""
+    a, b = ssh_hosts.hosts
+    ssh_hosts.stop(b)
+    run = host_checks(POSTDEPLOY_TESTS)
+    assert run.outcome("PST-01") == "error", run.output[-3000:]
+    _errors_name_the_host(run, b, "Connection refused")
+    healthy: list[dict[str, Any]] = run.on_host(a.spec)
+    assert [t["outcome"] for t in healthy] in (["passed"], ["failed"]), healthy
+    if healthy[0]["outcome"] == "failed":  # checked over ssh, but the machine is busy
+        assert "short of resources" in healthy[0]["message"]
+        assert _load_percent() > CPU_LIMIT * 0.75, healthy

@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 SECRET_REF = re.compile(r"^os\.environ/([A-Za-z_][A-Za-z0-9_]*)$")
 DEFAULT_REQUIRED_ALERTS = [
@@ -270,6 +270,16 @@ class Settings(_Strict):
     unit_tests: UnitTests | None = None
     postdeploy: Postdeploy = Postdeploy()
     load: Load = Load()
+
+    @field_validator("gateway_hosts")
+    @classmethod
+    def _gateway_hosts_among_hosts(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        strangers = [h for h in value if h not in info.data.get("hosts", [])]
+        if strangers:
+            # Only the scheme and address: a spec may carry a password.
+            shown = [h.split("?", 1)[0].rpartition("@")[2] for h in strangers]
+            raise ValueError(f"{shown} not among hosts: list the gateway's hosts in hosts too")
+        return value
 
     @property
     def baseline_path(self) -> Path:

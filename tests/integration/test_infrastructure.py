@@ -128,7 +128,7 @@ def test_host_resources_below_limits(
             f"{limits.memory_percent:g}%, disk <= {limits.disk_percent:g}% (thresholds.*)",
             actual="; ".join(over),
             details=[("measured", seen.detail)],
-            reproduce=_resources_reproducer(seen.cpu_source, gateproof_settings),
+            reproduce=_resources_reproducer(deployment_host, seen.cpu_source, gateproof_settings),
         )
 
 
@@ -162,15 +162,17 @@ def _node_exporter_cpu(
     )
 
 
-def _resources_reproducer(cpu_source: str, settings: Settings) -> str:
+def _resources_reproducer(host: Any, cpu_source: str, settings: Settings) -> str:
     from urllib.parse import quote
 
     from gateproof.probes.prometheus import NODE_CPU_5M
 
     if settings.prometheus is not None and cpu_source.startswith("node exporter"):
         query = quote(NODE_CPU_5M, safe="")
-        return f"curl -sS '{settings.prometheus.url}/api/v1/query?query={query}'; free -k; df -P /"
-    return "cat /proc/loadavg; nproc; free -k; df -P /"
+        return f"curl -sS '{settings.prometheus.url}/api/v1/query?query={query}'; " + hosts.on_host(
+            host, "free -k; df -P /"
+        )
+    return hosts.on_host(host, "cat /proc/loadavg; nproc; free -k; df -P /")
 
 
 def _targets(sources: Any, settings: Settings) -> list[tuple[str, str, int]]:
@@ -207,5 +209,7 @@ def test_components_reachable_from_gateway_host(
             expected=f"a TCP connection to each within {wait:g} s (timeouts.connect_s)",
             actual=", ".join(label for label, _ in failed),
             details=failed,
-            reproduce=f"timeout {wait:g} bash -c 'exec 3<>/dev/tcp/{first[0]}/{first[1]}'",
+            reproduce=hosts.on_host(
+                gateway_host, f"timeout {wait:g} bash -c 'exec 3<>/dev/tcp/{first[0]}/{first[1]}'"
+            ),
         )

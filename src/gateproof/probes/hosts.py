@@ -139,7 +139,11 @@ def _unreachable(host: Any, reason: str) -> UnreachableError:
 
 
 def _ssh_reproducer(backend: Any) -> str:
-    """The ssh command testinfra runs, reduced to its connection (no password)."""
+    return shlex.join([*_ssh_argv(backend), "true"])
+
+
+def _ssh_argv(backend: Any) -> list[str]:
+    """The ssh command testinfra runs, reduced to its connection (never a password)."""
     where = backend.host
     parts = ["ssh", "-o", "BatchMode=yes", "-o", f"ConnectTimeout={backend.timeout}"]
     if getattr(backend, "ssh_config", None):
@@ -148,8 +152,15 @@ def _ssh_reproducer(backend: Any) -> str:
         parts += ["-i", str(backend.ssh_identity_file)]
     if where.port:
         parts += ["-p", str(where.port)]
-    parts += [f"{where.user}@{where.name}" if where.user else where.name, "true"]
-    return shlex.join(parts)
+    return [*parts, f"{where.user}@{where.name}" if where.user else where.name]
+
+
+def on_host(host: Any, command: str) -> str:
+    """``command`` as an operator runs it on ``host``: through ssh for an ssh host (for a
+    reproducer), as it is for a local one."""
+    if host.backend.NAME in ("ssh", "safe-ssh"):
+        return shlex.join([*_ssh_argv(host.backend), command])
+    return command
 
 
 def _reason(exc: Exception) -> str:
