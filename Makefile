@@ -12,7 +12,9 @@ DEB_BINS  := /usr/bin/redis-server:redis-server \
              /usr/bin/promtool:prometheus \
              /usr/bin/prometheus-alertmanager:prometheus-alertmanager \
              /usr/bin/prometheus-node-exporter:prometheus-node-exporter \
-             /usr/bin/prometheus-redis-exporter:prometheus-redis-exporter
+             /usr/bin/prometheus-redis-exporter:prometheus-redis-exporter \
+             /usr/sbin/sshd:openssh-server \
+             /usr/bin/ssh:openssh-client
 SELFTEST_ARGS ?=
 
 .PHONY: test demo setup debs venv lint clean

@@ -2,7 +2,9 @@
 
 A test that asks for one of these fixtures runs once per value, with readable ids:
     provider         every active provider of the sources (ids ``provider=NAME``)
-    gateway_host     a testinfra host per ``--hosts`` or the ``hosts`` setting (``host=SPEC``)
+    deployment_host  a testinfra host per ``--hosts`` or the ``hosts`` setting (``host=SPEC``)
+    gateway_host     the same, for the hosts the gateway runs on only (``gateway_hosts``;
+                     default: the first of ``hosts``)
     routed_model     every model the sources route (``model=NAME``): a ``RoutedModel``
     fallback_chain   every chain of the generated config (``chain=NAME``): a FallbackChain
     stoppable_chain  the first chain whose first fallback survives stopping the primary's
@@ -18,6 +20,7 @@ from typing import Any
 import pytest
 
 from gateproof.errors import ConfigError
+from gateproof.probes.hosts import shown_spec
 from gateproof.settings import Settings
 from gateproof.stashkeys import SETTINGS_KEY
 
@@ -33,10 +36,14 @@ class FallbackChain:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     names = metafunc.fixturenames
-    if "gateway_host" in names:
-        specs = _host_specs(metafunc.config)
-        metafunc.parametrize("gateway_host", specs, ids=[f"host={s}" for s in specs], indirect=True)
     settings = metafunc.config.stash[SETTINGS_KEY]
+    for name in ("deployment_host", "gateway_host"):
+        if name in names:
+            specs = _host_specs(metafunc.config)
+            if name == "gateway_host":
+                specs = _gateway_specs(specs, settings)
+            ids = [f"host={shown_spec(s)}" for s in specs]
+            metafunc.parametrize(name, specs, ids=ids, indirect=True)
     if "provider" in names:
         _parametrize(metafunc, "provider", "provider", lambda: _providers(metafunc.config))
     if "routed_model" in names:
@@ -67,6 +74,20 @@ def _host_specs(config: pytest.Config) -> list[str]:
     if given:
         return [h.strip() for h in str(given).split(",") if h.strip()]
     return list(config.stash[SETTINGS_KEY].hosts)
+
+
+def _gateway_specs(specs: list[str], settings: Settings) -> list[str]:
+    """The hosts the gateway runs on: those of ``gateway_hosts``, else the first host."""
+    if not settings.gateway_hosts:
+        return specs[:1]
+    chosen = [s for s in specs if s in settings.gateway_hosts]
+    if not chosen:
+        raise pytest.UsageError(
+            f"gateway_hosts {[shown_spec(s) for s in settings.gateway_hosts]} names none of "
+            f"the hosts checked {[shown_spec(s) for s in specs]} (--hosts or hosts): list "
+            "the gateway's hosts among them"
+        )
+    return chosen
 
 
 def _providers(config: pytest.Config) -> list[tuple[str, str]]:
@@ -125,15 +146,27 @@ def _host_cache() -> dict[str, Any]:
     return {}
 
 
-@pytest.fixture
-def gateway_host(request: pytest.FixtureRequest, _host_cache: dict[str, Any]) -> Any:
-    """A testinfra host (``local://`` unless ``--hosts`` or the ``hosts`` setting say else)."""
+def _host(request: pytest.FixtureRequest, cache: dict[str, Any]) -> Any:
     from gateproof.probes.hosts import get_host
 
+    settings: Settings = request.config.stash[SETTINGS_KEY]
     spec = str(request.param)
-    if spec not in _host_cache:
-        _host_cache[spec] = get_host(spec)
-    return _host_cache[spec]
+    if spec not in cache:
+        cache[spec] = get_host(spec, settings.ssh_config, settings.timeouts.connect_s)
+    return cache[spec]
+
+
+@pytest.fixture
+def deployment_host(request: pytest.FixtureRequest, _host_cache: dict[str, Any]) -> Any:
+    """A testinfra host of the deployment (``local://`` unless ``--hosts`` or ``hosts`` say
+    else; ``ssh://`` hosts use the ``ssh_config`` setting and ``timeouts.connect_s``)."""
+    return _host(request, _host_cache)
+
+
+@pytest.fixture
+def gateway_host(request: pytest.FixtureRequest, _host_cache: dict[str, Any]) -> Any:
+    """A testinfra host the gateway runs on (``gateway_hosts``; default the first host)."""
+    return _host(request, _host_cache)
 
 
 @pytest.fixture

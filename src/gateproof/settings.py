@@ -19,7 +19,14 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 SECRET_REF = re.compile(r"^os\.environ/([A-Za-z_][A-Za-z0-9_]*)$")
 DEFAULT_REQUIRED_ALERTS = [
@@ -273,6 +280,12 @@ class Settings(_Strict):
     grafana: Grafana | None = None
     loki: Loki | None = None
     hosts: list[str] = ["local://"]
+    # The entries of hosts the gateway runs on (its port owner, deployed file, log, reach to
+    # the components); empty: the first of hosts. The others get the resource check only.
+    gateway_hosts: list[str] = []
+    # An ssh_config(5) file for every ssh:// host that names none (?ssh_config=): identity,
+    # known_hosts, StrictHostKeyChecking. None: ssh's defaults (~/.ssh/config).
+    ssh_config: Path | None = None
     provider_controls: dict[str, ProviderControl] = {}
     thresholds: Thresholds = Thresholds()
     alerts: Alerts = Alerts()
@@ -282,6 +295,16 @@ class Settings(_Strict):
     unit_tests: UnitTests | None = None
     postdeploy: Postdeploy = Postdeploy()
     load: Load = Load()
+
+    @field_validator("gateway_hosts")
+    @classmethod
+    def _gateway_hosts_among_hosts(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        strangers = [h for h in value if h not in info.data.get("hosts", [])]
+        if strangers:
+            # Only the scheme and address: a spec may carry a password.
+            shown = [h.split("?", 1)[0].rpartition("@")[2] for h in strangers]
+            raise ValueError(f"{shown} not among hosts: list the gateway's hosts in hosts too")
+        return value
 
     @property
     def baseline_path(self) -> Path:

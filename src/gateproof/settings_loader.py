@@ -211,6 +211,7 @@ def resolve_paths(settings: Settings, base: Path) -> Settings:
         "config_dir": fix(settings.config_dir),
         "secrets_file": fix(settings.secrets_file),
         "source_repo": fix(settings.source_repo),
+        "ssh_config": fix(settings.ssh_config),
         "paths": settings.paths.model_copy(
             update={"backups": fix(settings.paths.backups), "records": fix(settings.paths.records)}
         ),

@@ -1,5 +1,6 @@
 """PRE-INF-01..05: providers healthy, gateway up with exactly the configured models, Redis up,
-resources of the gateway host below limits, and TCP reach from it to every component.
+resources of every host below limits (``hosts``), and TCP reach from each gateway host
+(``gateway_hosts``, default the first host) to every component.
 
 The gateway's ``/health`` runs a real (billed) completion per deployment, so it is called
 only when the settings say ``gateway.billed_health: true``.
@@ -105,10 +106,10 @@ def test_redis_ping_and_info(redis_client: Any, gateproof_settings: Settings, ch
 @pytest.mark.predeploy
 @pytest.mark.checklist("PRE-INF-04")
 def test_host_resources_below_limits(
-    request: pytest.FixtureRequest, gateway_host: Any, gateproof_settings: Settings, check: Check
+    request: pytest.FixtureRequest, deployment_host: Any, gateproof_settings: Settings, check: Check
 ) -> None:
     limits = gateproof_settings.thresholds
-    seen = hosts.resources(gateway_host, _node_exporter_cpu(request, gateproof_settings, check))
+    seen = hosts.resources(deployment_host, _node_exporter_cpu(request, gateproof_settings, check))
     check.evidence.add("host", seen.detail)
     over = [
         f"{name} {value:.1f}% > {limit:g}%"
@@ -121,13 +122,13 @@ def test_host_resources_below_limits(
     ]
     if over:
         check.fail(
-            f"host {hosts.host_name(gateway_host)} is short of resources",
-            target=f"{hosts.host_name(gateway_host)} (from hosts)",
+            f"host {hosts.host_name(deployment_host)} is short of resources",
+            target=f"{hosts.host_name(deployment_host)} (from hosts)",
             expected=f"cpu <= {limits.cpu_percent:g}% (5-minute average), memory <= "
             f"{limits.memory_percent:g}%, disk <= {limits.disk_percent:g}% (thresholds.*)",
             actual="; ".join(over),
             details=[("measured", seen.detail)],
-            reproduce=_resources_reproducer(seen.cpu_source, gateproof_settings),
+            reproduce=_resources_reproducer(deployment_host, seen.cpu_source, gateproof_settings),
         )
 
 
@@ -161,15 +162,17 @@ def _node_exporter_cpu(
     )
 
 
-def _resources_reproducer(cpu_source: str, settings: Settings) -> str:
+def _resources_reproducer(host: Any, cpu_source: str, settings: Settings) -> str:
     from urllib.parse import quote
 
     from gateproof.probes.prometheus import NODE_CPU_5M
 
     if settings.prometheus is not None and cpu_source.startswith("node exporter"):
         query = quote(NODE_CPU_5M, safe="")
-        return f"curl -sS '{settings.prometheus.url}/api/v1/query?query={query}'; free -k; df -P /"
-    return "cat /proc/loadavg; nproc; free -k; df -P /"
+        return f"curl -sS '{settings.prometheus.url}/api/v1/query?query={query}'; " + hosts.on_host(
+            host, "free -k; df -P /"
+        )
+    return hosts.on_host(host, "cat /proc/loadavg; nproc; free -k; df -P /")
 
 
 def _targets(sources: Any, settings: Settings) -> list[tuple[str, str, int]]:
@@ -201,9 +204,12 @@ def test_components_reachable_from_gateway_host(
         first = failed[0][1].split(":")
         check.fail(
             f"{len(failed)} component(s) not reachable from {hosts.host_name(gateway_host)}",
-            target=f"{hosts.host_name(gateway_host)} (from hosts) -> providers, Redis, Prometheus",
+            target=f"{hosts.host_name(gateway_host)} (from hosts / gateway_hosts) -> providers, "
+            "Redis, Prometheus",
             expected=f"a TCP connection to each within {wait:g} s (timeouts.connect_s)",
             actual=", ".join(label for label, _ in failed),
             details=failed,
-            reproduce=f"timeout {wait:g} bash -c 'exec 3<>/dev/tcp/{first[0]}/{first[1]}'",
+            reproduce=hosts.on_host(
+                gateway_host, f"timeout {wait:g} bash -c 'exec 3<>/dev/tcp/{first[0]}/{first[1]}'"
+            ),
         )

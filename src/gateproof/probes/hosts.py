@@ -1,5 +1,9 @@
 """A host through testinfra (``local://`` by default, or any backend: ``ssh://``, ``docker://``).
 
+An ssh host is reached with the ``ssh_config`` setting and ``timeouts.connect_s`` as ssh's
+ConnectTimeout; a host that cannot be reached (refused, key refused, host key changed, no
+banner in time) is a probe error with ssh's reason, and is not tried again in the same run.
+
 Only plain Linux interfaces are used (``/proc``, ``df``, ``bash``), so the same probe works on
 a host without systemd, ``ss`` or ``nc``: resources from ``/proc/loadavg``,
 ``/proc/meminfo`` and ``df``; listening sockets from ``/proc/net/tcp{,6}``; the owner of a
@@ -9,13 +13,20 @@ socket from ``/proc/PID/fd``; TCP reach with bash's ``/dev/tcp`` under ``timeout
 from __future__ import annotations
 
 import ipaddress
+import math
 import shlex
+import weakref
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from gateproof.errors import ProbeError, UnreachableError
 
 SETTING = "hosts"
+SSH_SETTINGS = "ssh_config, timeouts.connect_s"
+SSH_SCHEMES = ("ssh", "safe-ssh", "paramiko")
+# Hosts found unreachable in this process (testinfra keeps one Host object per spec).
+_DOWN: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
 LISTEN = "0A"
 
 
@@ -55,30 +66,109 @@ class Listener:
         return ipaddress.ip_address(self.address).is_loopback
 
 
-def get_host(spec: str) -> Any:
+def get_host(spec: str, ssh_config: Path | None = None, connect_s: float = 3.0) -> Any:
+    """The testinfra host of ``spec``. An ssh host gets ``ssh_config`` (unless the spec names
+    its own ``?ssh_config=``) and ``connect_s`` as ssh's ConnectTimeout, which also bounds
+    the wait for the server's banner (a hung sshd), rounded up to whole seconds."""
     import testinfra
 
+    extra: dict[str, Any] = {}
+    if spec.partition("://")[0] in SSH_SCHEMES:
+        extra["timeout"] = max(1, math.ceil(connect_s))
+        if ssh_config is not None:
+            extra["ssh_config"] = str(ssh_config)
     try:
-        return testinfra.get_host(spec)
+        return testinfra.get_host(spec, **extra)
     except Exception as exc:
-        raise ProbeError(f"testinfra cannot use host {spec!r}: {exc}", setting=SETTING) from None
+        raise ProbeError(
+            f"testinfra cannot use host {shown_spec(spec)!r}: {exc}", setting=SETTING
+        ) from None
+
+
+def shown_spec(spec: str) -> str:
+    """A host spec fit for ids and messages: no password, no query (``?ssh_config=...``)."""
+    scheme, sep, rest = spec.partition("://")
+    rest = rest.split("?", 1)[0]
+    user, at, where = rest.rpartition("@")
+    if at and ":" in user:
+        user = user.split(":", 1)[0] + ":***"
+    return f"{scheme}{sep}{user}{at}{where}"
 
 
 def host_name(host: Any) -> str:
-    return str(host.backend.get_pytest_id())
+    """``ssh://root@127.0.0.2:8240`` for an ssh host (user and port kept, password never),
+    else testinfra's id (``local``, ``docker://NAME``)."""
+    backend = host.backend
+    where = getattr(backend, "host", None)
+    if backend.NAME in SSH_SCHEMES and where is not None:
+        user = f"{where.user}@" if where.user else ""
+        port = f":{where.port}" if where.port else ""
+        return f"{backend.NAME}://{user}{where.name}{port}"
+    return str(backend.get_pytest_id())
 
 
 def run(host: Any, command: str) -> Any:
-    """``host.run(command)``; a backend that cannot run it at all is a probe error."""
+    """``host.run(command)``; a backend that cannot run it at all is a probe error.
+
+    A host that could not be reached once in this run is not tried again: the later checks
+    on it fail at once with the first reason, so a dead host costs one connect timeout."""
+    down = _DOWN.get(host)
+    if down is not None:
+        raise _unreachable(host, f"{down} (earlier in this run; not tried again)")
     try:
         return host.run(command)
     except Exception as exc:  # the ssh/docker backends raise their own errors
-        raise UnreachableError(
-            f"could not run a command on {host_name(host)}: {exc}",
-            target=host_name(host),
-            setting=SETTING,
-            hint="check the host spec and its credentials (testinfra backend)",
-        ) from None
+        reason = _reason(exc)
+        _DOWN[host] = reason
+        raise _unreachable(host, reason) from None
+
+
+def _unreachable(host: Any, reason: str) -> UnreachableError:
+    name = host_name(host)
+    timeout = getattr(host.backend, "timeout", None)
+    ssh = host.backend.NAME in SSH_SCHEMES
+    return UnreachableError(
+        f"could not run a command on {name}: {reason}",
+        target=name + (f" (ssh ConnectTimeout {timeout} s)" if ssh and timeout else ""),
+        setting=f"{SETTING}; {SSH_SETTINGS}" if ssh else SETTING,
+        hint="check the host is up, its ssh port, the client key it accepts and its entry "
+        f"in known_hosts; reproduce with: {_ssh_reproducer(host.backend)}"
+        if ssh
+        else "check the host spec and its credentials (testinfra backend)",
+    )
+
+
+def _ssh_reproducer(backend: Any) -> str:
+    return shlex.join([*_ssh_argv(backend), "true"])
+
+
+def _ssh_argv(backend: Any) -> list[str]:
+    """The ssh command testinfra runs, reduced to its connection (never a password)."""
+    where = backend.host
+    parts = ["ssh", "-o", "BatchMode=yes", "-o", f"ConnectTimeout={backend.timeout}"]
+    if getattr(backend, "ssh_config", None):
+        parts += ["-F", str(backend.ssh_config)]
+    if getattr(backend, "ssh_identity_file", None):
+        parts += ["-i", str(backend.ssh_identity_file)]
+    if where.port:
+        parts += ["-p", str(where.port)]
+    return [*parts, f"{where.user}@{where.name}" if where.user else where.name]
+
+
+def on_host(host: Any, command: str) -> str:
+    """``command`` as an operator runs it on ``host``: through ssh for an ssh host (for a
+    reproducer), as it is for a local one."""
+    if host.backend.NAME in ("ssh", "safe-ssh"):
+        return shlex.join([*_ssh_argv(host.backend), command])
+    return command
+
+
+def _reason(exc: Exception) -> str:
+    """ssh's own words (its stderr) without the banner art of a changed host key."""
+    result = exc.args[0] if exc.args else None
+    text = str(getattr(result, "stderr", "") or exc)
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and "@@@" not in ln]
+    return " / ".join(lines[-2:]) if lines else type(exc).__name__
 
 
 def read(host: Any, path: str) -> str:

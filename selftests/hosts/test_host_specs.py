@@ -1,0 +1,51 @@
+"""How a host spec reaches testinfra and how it is shown: the ``ssh_config`` setting and the
+connect timeout for ssh hosts only, the spec's own query winning, no password or query in ids
+and messages, and ``gateway_hosts`` held to ``hosts``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from gateproof.probes import hosts
+from gateproof.settings import Settings
+
+WITH_PASSWORD = "ssh://deploy:s3cret@10.0.0.5:22"  # pragma: allowlist secret
+
+
+@pytest.mark.parametrize(
+    ("spec", "shown"),
+    [
+        ("ssh://root@127.0.0.2:8240?ssh_config=/k/cfg", "ssh://root@127.0.0.2:8240"),
+        (WITH_PASSWORD, "ssh://deploy:***@10.0.0.5:22"),
+        ("local://", "local://"),
+        ("docker://gateway", "docker://gateway"),
+    ],
+)
+def test_shown_spec_leaves_out_password_and_query(spec: str, shown: str) -> None:
+    assert hosts.shown_spec(spec) == shown
+
+
+def test_ssh_host_gets_the_setting_and_the_connect_timeout(tmp_path: Path) -> None:
+    config = tmp_path / "ssh_config"
+    host = hosts.get_host(WITH_PASSWORD, config, 2.2)  # made, not connected
+    assert (host.backend.ssh_config, host.backend.timeout) == (str(config), 3)
+    assert hosts.host_name(host) == "ssh://deploy@10.0.0.5:22"
+    assert "s3cret" not in hosts.on_host(host, "true")
+    own = hosts.get_host("ssh://root@127.0.0.2:8242?ssh_config=/own/cfg&timeout=7", config, 2)
+    assert (own.backend.ssh_config, own.backend.timeout) == ("/own/cfg", 7)
+
+
+def test_local_host_is_left_as_it_is(tmp_path: Path) -> None:
+    host = hosts.get_host("local://", tmp_path / "ssh_config", 3.0)
+    assert hosts.host_name(host) == "local"
+    assert hosts.on_host(host, "df -P /") == "df -P /"
+
+
+def test_gateway_hosts_must_be_among_hosts() -> None:
+    assert Settings(hosts=["ssh://a@h:1", "ssh://a@g:1"], gateway_hosts=["ssh://a@g:1"])
+    with pytest.raises(ValidationError, match=r"not among hosts") as caught:
+        Settings(hosts=["local://"], gateway_hosts=[WITH_PASSWORD])
+    assert "s3cret" not in str(caught.value.errors()[0]["msg"])
