@@ -23,6 +23,7 @@ import gc
 import hashlib
 import re
 import sys
+import zlib
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -116,7 +117,8 @@ class YamlDoc:
     _name: str = field(default="", repr=False)
     # id(large mapping) -> {key: position}, built on the first lookup into it
     _positions: dict[int, dict[Hashable, int]] = field(default_factory=dict, repr=False)
-    _text: str | None = field(default=None, repr=False)  # set while the tables are not built
+    # the text, zlib-packed (a tenth of its size), while the tables are not built
+    _packed: bytes | None = field(default=None, repr=False)
     _tree: Any = field(default=None, repr=False)  # the data ``lines`` describe, when not ``data``
 
     @property
@@ -158,14 +160,14 @@ class YamlDoc:
 
     def _lined(self) -> Any:
         """The data the line tables describe, building them first if not yet done."""
-        if self._text is None:
+        if self._packed is None:
             return self.data if self._tree is None else self._tree
         lined = YamlDoc(self.path, None)
         builder = _Builder(lined, self.name, budget=sys.maxsize, track=True)
         with gc_paused():  # the text parsed once already: no error can come up here
-            builder.run(self._text)
+            builder.run(zlib.decompress(self._packed).decode("utf-8"))
         # new objects, not updates: a copy made by dataclasses.replace keeps a matching pair
-        self.lines, self._tree, self._positions, self._text = lined.lines, lined.data, {}, None
+        self.lines, self._tree, self._positions, self._packed = lined.lines, lined.data, {}, None
         return self._tree
 
     def _position(self, node: dict[Hashable, Any], key: Hashable) -> int:
@@ -254,7 +256,7 @@ def _load_yaml(path: Path, max_bytes: int, allow_empty: bool) -> YamlDoc:
         kind = "a list" if isinstance(doc.data, list) else f"a single value ({doc.data!r:.40})"
         raise ConfigError([f"{name}:1: the top level is {kind}; expected a mapping (key: value)"])
     if not eager:
-        doc._text = text
+        doc._packed = zlib.compress(text.encode("utf-8"), 1)
     return doc
 
 
