@@ -20,7 +20,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import traceback
@@ -78,6 +80,27 @@ def info(name: str, measured: str) -> Figure:
     return Figure(name, measured, "no target", None)
 
 
+def pytest_rss_mb(*args: str) -> float:
+    """Peak RSS of one pytest process (``-q`` plus ``args``), its own children apart."""
+    import postdeploy
+
+    argv = [
+        sys.executable,
+        "-c",
+        postdeploy.RELAY,
+        sys.executable,
+        "-c",
+        postdeploy.WRAPPED_PYTEST,
+        "-q",
+        "-p",
+        "no:randomly",
+        *args,
+    ]
+    done = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=600, check=False)
+    found = re.search(r"MAXRSS (\d+)", done.stderr)
+    return int(found.group(1)) / 1024 if found else float("nan")
+
+
 def plugin_startup(ctx: Context) -> list[Figure]:
     import plugin_startup as bench
 
@@ -129,6 +152,7 @@ def smoke(ctx: Context) -> list[Figure]:
     import gate_time as bench
 
     f = bench.smoke_figures(ctx.settings, repeat=3)
+    settings = ("--gateproof-config", str(ctx.settings))
     for rc in ("smoke_rc", "red_rc", "hung_rc"):  # the exit codes of the repeated runs
         f[rc] = ", ".join(str(code) for code in sorted(f[rc]))
     return [
@@ -139,6 +163,11 @@ def smoke(ctx: Context) -> list[Figure]:
         ),
         at_most(f"smoke, gateway refusing: red after (exit {f['red_rc']})", f["red"], 15),
         at_most(f"smoke, gateway hung: red after (exit {f['hung_rc']})", f["red_hung"], 15),
+        below(
+            "peak RSS: pytest -m smoke",
+            pytest_rss_mb(*settings, "tests", "-m", "smoke"),
+            SUITE_RSS_MB,
+        ),
     ]
 
 
@@ -196,6 +225,13 @@ def monitoring(ctx: Context) -> list[Figure]:
         at_most(f"monitoring phase, healthy ({f['healthy_verdict']})", f["healthy_s"], 5),
         at_most(f"MON-07 end to end ({f['mon07_verdict']})", f["mon07_s"], 90),
         at_most(f"monitoring, Prometheus refusing: {f['red_verdict']} after", f["red_s"], 15),
+        below(
+            "peak RSS: pytest -m monitoring",
+            pytest_rss_mb(
+                "--gateproof-config", str(ctx.settings), "tests/monitoring", "-m", "monitoring"
+            ),
+            SUITE_RSS_MB,
+        ),
     ]
 
 
