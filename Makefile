@@ -2,6 +2,8 @@
 #   make test   install what is missing, then pass gateproof's own tests (selftests/)
 #   make demo   install what is missing, start the reference deployment, run every phase
 #               against it, write the report, stop the deployment
+#   make bench  every figure the project promises beside its target, one table
+#               (BENCH_ARGS=--quick: without the 50,000-model and cold runs)
 
 VENV      ?= .venv
 PYTHON    ?= python3
@@ -16,8 +18,9 @@ DEB_BINS  := /usr/bin/redis-server:redis-server \
              /usr/sbin/sshd:openssh-server \
              /usr/bin/ssh:openssh-client
 SELFTEST_ARGS ?=
+BENCH_ARGS ?=
 
-.PHONY: test demo setup debs venv lint clean
+.PHONY: test demo bench setup debs venv lint clean
 
 setup: debs venv
 
@@ -59,6 +62,9 @@ test: setup lint
 
 demo: setup
 	$(BIN)/gateproof demo --allow-destructive
+
+bench: setup
+	$(BIN)/python bench/all.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info runs reports

@@ -25,6 +25,7 @@ import tempfile
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -61,28 +62,36 @@ def slowest_check(settings: Path) -> tuple[str, float]:
     return name, times[name]
 
 
+def smoke_figures(settings: Path, repeat: int) -> dict[str, Any]:
+    """Every figure ``main`` prints, by name (seconds, exit codes, the slowest check)."""
+    with tempfile.TemporaryDirectory() as empty:
+        bare, _ = median_run(pytest_argv(settings, empty), repeat)
+    smoke, smoke_rc = median_run(pytest_argv(settings, "tests", "-m", "smoke"), repeat)
+    smoke_n2, _ = median_run(pytest_argv(settings, "tests", "-m", "smoke", "-n", "2"), repeat)
+    name, slowest = slowest_check(settings)
+    dead = ["--gateproof-gateway-url", f"http://127.0.0.1:{free_port()}"]
+    red, red_rc = median_run(pytest_argv(settings, "tests", "-m", "smoke", *dead), repeat)
+    red_n2, _ = median_run(pytest_argv(settings, "tests", "-m", "smoke", "-n", "2", *dead), repeat)
+    # The kernel accepts into the listen backlog; nothing ever reads or answers.
+    with socket.create_server(("127.0.0.1", 0), backlog=64) as hung_server:
+        hung = ["--gateproof-gateway-url", f"http://127.0.0.1:{hung_server.getsockname()[1]}"]
+        red_hung, hung_rc = median_run(pytest_argv(settings, "tests", "-m", "smoke", *hung), repeat)
+    return {
+        "bare": bare, "smoke": smoke, "smoke_rc": smoke_rc, "smoke_n2": smoke_n2,
+        "slowest": slowest, "slowest_name": name, "red": red, "red_rc": red_rc,
+        "red_n2": red_n2, "red_hung": red_hung, "hung_rc": hung_rc,
+    }  # fmt: skip
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--settings", type=Path, required=True, help="RUN/settings.yaml")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    settings = args.settings.resolve()
-    with tempfile.TemporaryDirectory() as empty:
-        bare, _ = median_run(pytest_argv(settings, empty), args.repeat)
-    smoke, smoke_rc = median_run(pytest_argv(settings, "tests", "-m", "smoke"), args.repeat)
-    smoke_n2, _ = median_run(pytest_argv(settings, "tests", "-m", "smoke", "-n", "2"), args.repeat)
-    name, slowest = slowest_check(settings)
-    dead = ["--gateproof-gateway-url", f"http://127.0.0.1:{free_port()}"]
-    red, red_rc = median_run(pytest_argv(settings, "tests", "-m", "smoke", *dead), args.repeat)
-    red_n2, _ = median_run(
-        pytest_argv(settings, "tests", "-m", "smoke", "-n", "2", *dead), args.repeat
-    )
-    # The kernel accepts into the listen backlog; nothing ever reads or answers.
-    with socket.create_server(("127.0.0.1", 0), backlog=64) as hung_server:
-        hung = ["--gateproof-gateway-url", f"http://127.0.0.1:{hung_server.getsockname()[1]}"]
-        red_hung, hung_rc = median_run(
-            pytest_argv(settings, "tests", "-m", "smoke", *hung), args.repeat
-        )
+    f = smoke_figures(args.settings.resolve(), args.repeat)
+    bare, smoke, smoke_rc, smoke_n2 = f["bare"], f["smoke"], f["smoke_rc"], f["smoke_n2"]
+    slowest, name, red, red_rc = f["slowest"], f["slowest_name"], f["red"], f["red_rc"]
+    red_n2, red_hung, hung_rc = f["red_n2"], f["red_hung"], f["hung_rc"]
     print(f"bare pytest (plugin loaded, nothing collected)  {bare:6.2f} s")
     print(f"pytest -m smoke                                 {smoke:6.2f} s  (rc {smoke_rc})")
     print(f"pytest -m smoke -n 2                            {smoke_n2:6.2f} s")

@@ -41,25 +41,27 @@ def measure(argv: list[str], cwd: Path, runs: int) -> tuple[float, float]:
     return statistics.median(times), max(peaks)
 
 
+def startup_figures(runs: int) -> dict[str, tuple[float, float]]:
+    """run name -> (median wall s, peak RSS MB) for bare, inert, opted-in and predeploy."""
+    os.environ.pop("PYTEST_ADDOPTS", None)
+    with tempfile.TemporaryDirectory() as empty:
+        figures = {
+            "bare": measure([*PYTEST, "--co", "-p", "no:gateproof"], Path(empty), runs),
+            "inert": measure([*PYTEST, "--co"], Path(empty), runs),
+            "opted-in": measure([*PYTEST, "--co", "-o", "gateproof=true"], Path(empty), runs),
+        }
+    figures["predeploy"] = measure([*PYTEST, "-m", "predeploy", "tests/unit"], ROOT, runs)
+    return figures
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    os.environ.pop("PYTEST_ADDOPTS", None)
-    with tempfile.TemporaryDirectory() as empty:
-        bare, bare_rss = measure([*PYTEST, "--co", "-p", "no:gateproof"], Path(empty), args.runs)
-        inert, inert_rss = measure([*PYTEST, "--co"], Path(empty), args.runs)
-        plugin, plugin_rss = measure(
-            [*PYTEST, "--co", "-o", "gateproof=true"], Path(empty), args.runs
-        )
-    predeploy, pre_rss = measure([*PYTEST, "-m", "predeploy", "tests/unit"], ROOT, args.runs)
+    figures = startup_figures(args.runs)
+    bare = figures["bare"][0]
     print(f"{'run':<10}{'median s':>10}{'x bare':>8}{'peak MB':>9}")
-    for name, seconds, rss in (
-        ("bare", bare, bare_rss),
-        ("inert", inert, inert_rss),
-        ("opted-in", plugin, plugin_rss),
-        ("predeploy", predeploy, pre_rss),
-    ):
+    for name, (seconds, rss) in figures.items():
         print(f"{name:<10}{seconds:>10.3f}{seconds / bare:>8.2f}{rss:>9.0f}")
     return 0
 

@@ -39,6 +39,21 @@ def one_start(base_port: int) -> launcher.StackState:
     return state
 
 
+def cold_start(base_port: int) -> launcher.StackState:
+    """One start with an empty cache: the LiteLLM venv (and pip's cache) built from nothing."""
+    cache = tempfile.mkdtemp(prefix="gateproof-cold-cache-")
+    previous = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = cache
+    try:
+        return one_start(base_port)
+    finally:
+        if previous is None:
+            os.environ.pop("XDG_CACHE_HOME")
+        else:
+            os.environ["XDG_CACHE_HOME"] = previous
+        shutil.rmtree(cache, ignore_errors=True)
+
+
 def table(states: list[launcher.StackState], title: str) -> None:
     print(f"\n{title} ({len(states)} run{'s' if len(states) > 1 else ''}, median)")
     print(f"  {'component':<22} {'spawned s':>9} {'ready s':>8} {'took s':>7} {'RSS MiB':>8}")
@@ -65,17 +80,7 @@ def main() -> int:
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}")
     if args.cold:
-        cache = tempfile.mkdtemp(prefix="gateproof-cold-cache-")
-        previous = os.environ.get("XDG_CACHE_HOME")
-        os.environ["XDG_CACHE_HOME"] = cache
-        try:
-            table([one_start(args.base_port)], "COLD start (venv built from nothing)")
-        finally:
-            if previous is None:
-                os.environ.pop("XDG_CACHE_HOME")
-            else:
-                os.environ["XDG_CACHE_HOME"] = previous
-            shutil.rmtree(cache, ignore_errors=True)
+        table([cold_start(args.base_port)], "COLD start (venv built from nothing)")
     warm = [one_start(args.base_port) for _ in range(args.warm_runs)]
     table(warm, "WARM start (venv present)")
     median_total = statistics.median(s.total_s for s in warm)

@@ -113,8 +113,8 @@ def registry_findings(sources: Sources) -> list[str]:
     seen: dict[tuple[str, int], tuple[str, str]] = {}
     for name, provider in active.items():
         base: list[Hashable] = ["providers", name]
-        where = sources.where(PROVIDERS_FILE, base)
         if provider.base_url is None:
+            where = sources.where(PROVIDERS_FILE, base)
             out.append(f"{where}: providers.{name}: active but has no base_url")
         else:
             addr, shown = _server(provider.base_url)
@@ -128,6 +128,7 @@ def registry_findings(sources: Sources) -> list[str]:
                 )
             seen.setdefault(addr, (name, shown))
         if not provider.models:
+            where = sources.where(PROVIDERS_FILE, base)
             out.append(f"{where}: providers.{name}: active but lists no models")
         listed: set[str] = set()
         for index, model in enumerate(provider.model_names()):
@@ -140,6 +141,7 @@ def registry_findings(sources: Sources) -> list[str]:
                     f"model {model!r} listed twice"
                 )
         if provider.type in ("openai", "anthropic") and provider.api_key is None:
+            where = sources.where(PROVIDERS_FILE, base)
             out.append(
                 f"{where}: providers.{name}: type {provider.type} needs api_key: os.environ/NAME"
             )
@@ -198,6 +200,8 @@ def mapping_findings(sources: Sources) -> list[str]:
 
 def _provider_ref(sources: Sources, name: str, path: Sequence[Hashable]) -> str | None:
     provider = sources.providers.get(name)
+    if provider is not None and provider.active:
+        return None  # fine: the place is looked up only for a finding
     label = f"{sources.where(MAPPINGS_FILE, path)}: {dotted(path)}"
     if provider is None:
         return f"{label}: unknown provider {name!r}{did_you_mean(name, sources.providers)}"

@@ -11,10 +11,11 @@ from pathlib import Path
 
 from gateproof.errors import ConfigError
 from gateproof.schema import SOURCE_FILES, LiteLLMConfig, YamlDoc
-from gateproof.schema.base import SECRET_REF, URL_CREDENTIALS, mask_url_credentials
+from gateproof.schema.base import SECRET_REF
 from gateproof.schema.findings import dotted
 from gateproof.schema.yamlsrc import load_yaml, without_gc
 from gateproof.secretscan import is_placeholder, mask
+from gateproof.url_credentials import URL_CREDENTIALS, mask_url_credentials
 
 # Switches meant for tests or debugging only: (section, key, value that is dangerous)
 TEST_SWITCHES: tuple[tuple[str, str, object], ...] = (

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from gateproof.schema import NO_KEY
-from gateproof.schema.base import mask_url_credentials
+from gateproof.url_credentials import mask_url_credentials
 
 _SECRET_KEY = re.compile(r"key|password|secret|token", re.IGNORECASE)
 # The two header lines that differ between renders of sources with the same meaning.

@@ -24,8 +24,8 @@ from gateproof.schema import (
     Sources,
     load_sources,
 )
-from gateproof.schema.base import mask_url_credentials
 from gateproof.schema.yamlsrc import gc_paused
+from gateproof.url_credentials import mask_url_credentials
 from gateproof.yamlemit import emit
 
 VERSION_LINE = history.VERSION_LINE

@@ -212,6 +212,8 @@ def _provider_fallbacks(sources: Sources) -> list[str]:
                 continue
             refs.append((PROVIDERS_FILE, provider.fallback, ["providers", name, "fallback"]))
     for file, target, path in refs:
+        if target in providers and providers[target].active:
+            continue  # fine: the place is looked up only for a finding
         where = f"{sources.where(file, path)}: {dotted(path)}"
         if target not in providers:
             hint = did_you_mean(target, providers)
@@ -236,10 +238,12 @@ def check_generated_fallbacks(config: LiteLLMConfig, doc: YamlDoc) -> list[str]:
             graph.setdefault(source, []).extend(targets)
             base: list[Hashable] = ["router_settings", "fallbacks", index, source]
             for pos, target in enumerate(targets):
+                if target != source and target in names:
+                    continue  # the common case: the place is only looked up for a finding
                 label = f"{doc.where([*base, pos])}: {dotted([*base, pos])}"
                 if target == source:
                     out.append(f"{label}: {target!r} falls back to itself")
-                elif target not in names:
+                else:
                     out.append(
                         f"{label}: {target!r} is not a model_name of this config"
                         f"{did_you_mean(target, names)}; regenerate with `gateproof generate`"

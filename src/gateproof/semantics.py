@@ -55,10 +55,12 @@ def url_path_findings(sources: Sources) -> list[str]:
         if provider.base_url is None:
             continue
         path = urlsplit(provider.base_url).path.rstrip("/")
+        wants_v1 = LITELLM_ROUTE[provider.type][1]
+        if not path.endswith(("/v1", "/api")):
+            continue  # the place is looked up only for a finding
         where = f"{sources.where(PROVIDERS_FILE, ['providers', name, 'base_url'])}: " + dotted(
             ["providers", name, "base_url"]
         )
-        wants_v1 = LITELLM_ROUTE[provider.type][1]
         if provider.type == "ollama" and path.endswith("/v1"):
             out.append(
                 f"{where}: ends in /v1, but LiteLLM's Ollama route calls <base_url>/api/chat "

@@ -7,6 +7,7 @@ the key, where its value came from, and what to do.
 
 from __future__ import annotations
 
+import copy
 import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -75,7 +76,9 @@ def _read_file(file: Path) -> tuple[dict[str, Any], dict[str, int]]:
         doc = load_yaml(file, allow_empty=True)
     except ConfigError as exc:
         raise SettingsError("\n".join(exc.findings)) from None
-    data: dict[str, Any] = doc.data
+    # a copy: the environment and the command line are layered onto it, and the parsed file is
+    # cached (shared with the next load of the same content in this process)
+    data: dict[str, Any] = copy.deepcopy(doc.data)
     lines = {key: doc.line(key.split(".")) for key in _dotted_keys(data)}
     return data, lines
 

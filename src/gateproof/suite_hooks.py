@@ -123,9 +123,8 @@ def _redactor(settings: Any) -> Redactor:
         with contextlib.suppress(LookupError):
             redactor.add(settings.resolve_secret(ref, key))
     # A component URL with credentials in it (https://user:pass@host) would otherwise reach
-    # reproducers, the record and the HTML metadata as written. (Imported here: the schema
-    # package is heavy and most runs need it later, if at all.)
-    from gateproof.schema.base import URL_CREDENTIALS
+    # reproducers, the record and the HTML metadata as written.
+    from gateproof.url_credentials import URL_CREDENTIALS
 
     for url in _urls(settings.model_dump(mode="json")):
         for match in URL_CREDENTIALS.finditer(url):

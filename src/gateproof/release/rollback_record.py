@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from gateproof.release.sources import ROLLBACK_FILE, config_version
-from gateproof.schema.base import mask_url_credentials
+from gateproof.url_credentials import mask_url_credentials
 
 _STAMP = re.compile(r"^# version: (\S+)$", re.MULTILINE)
 

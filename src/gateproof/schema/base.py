@@ -21,16 +21,6 @@ ALMOST_REF = re.compile(
 )
 
 
-# Credentials written into a URL (scheme, then userinfo, then the at sign): LiteLLM would send
-# them and every log would show them.
-URL_CREDENTIALS = re.compile(r"(\b[a-z][a-z0-9+.-]*://)([^/\s@'\"]+)@", re.IGNORECASE)
-
-
-def mask_url_credentials(text: str) -> str:
-    """Every URL in ``text`` with its userinfo (name and password before the at sign) as ***."""
-    return URL_CREDENTIALS.sub(r"\1***@", text)
-
-
 class Strict(BaseModel):
     """Unknown keys are errors (the loader adds "did you mean"); values are not coerced loosely."""
 

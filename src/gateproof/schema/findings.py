@@ -12,8 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from gateproof.schema.base import mask_url_credentials
 from gateproof.schema.yamlsrc import YamlDoc
+from gateproof.url_credentials import mask_url_credentials
 
 _PLAIN_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 _SECRETISH = re.compile(r"key|password|secret|token", re.IGNORECASE)

@@ -13,6 +13,8 @@ all duplicate keys of a file are reported together.
 
 from __future__ import annotations
 
+import array
+import atexit
 import contextlib
 import dataclasses
 import datetime
@@ -20,6 +22,8 @@ import functools
 import gc
 import hashlib
 import re
+import sys
+import zlib
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +38,7 @@ from gateproof.errors import ConfigError
 
 MAX_SOURCE_BYTES = 32 * 1024 * 1024  # 50,000 models take ~10 MB; far past that, a wrong file
 MAX_DEPTH = 64
+EAGER_LINES_BYTES = 256 * 1024  # smaller files get their line tables while parsed
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _RESOLVERS: dict[str | None, list[tuple[str, re.Pattern[str]]]] = Resolver.yaml_implicit_resolvers
 _STR = "tag:yaml.org,2002:str"
@@ -63,6 +68,15 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+@functools.cache
+def _freeze_at_exit() -> None:
+    """Parsed files stay cached until the process ends, and the interpreter's last garbage
+    collections walk every object left: about a second for a 10,000-model config. None of
+    them forms a cycle, so at exit they are moved out of the collector's sight (gc.freeze)
+    instead; a pytest run inside a longer-lived process is unaffected until that one ends."""
+    atexit.register(gc.freeze)
+
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -87,15 +101,25 @@ def display_path(path: Path) -> str:
 
 @dataclass
 class YamlDoc:
-    """The data of one file plus the line of each mapping key and list item in it."""
+    """The data of one file plus the line of each mapping key and list item in it.
+
+    A large file's line tables are built on the first lookup, from its text, beside a second
+    copy of the data they describe: a healthy 10,000-model config asks for a handful of lines,
+    and the tables would cost more memory than the data."""
 
     path: Path
     data: Any
     digest: str = ""  # sha256 of the file's bytes
-    # id(container) -> (line of the container, {key or index: line})
-    lines: dict[int, tuple[int, dict[Hashable, int]]] = field(default_factory=dict, repr=False)
+    # id(container in the lined tree) -> [line of the container, line of each key or item in
+    # insertion order]: an int array, not a dict of int objects
+    lines: dict[int, array.array[int]] = field(default_factory=dict, repr=False)
 
     _name: str = field(default="", repr=False)
+    # id(large mapping) -> {key: position}, built on the first lookup into it
+    _positions: dict[int, dict[Hashable, int]] = field(default_factory=dict, repr=False)
+    # the text, zlib-packed (a tenth of its size), while the tables are not built
+    _packed: bytes | None = field(default=None, repr=False)
+    _tree: Any = field(default=None, repr=False)  # the data ``lines`` describe, when not ``data``
 
     @property
     def name(self) -> str:
@@ -106,7 +130,7 @@ class YamlDoc:
 
     def line(self, path: Sequence[Hashable]) -> int:
         """The line of the deepest element of ``path`` that exists (1 when nothing matches)."""
-        node: Any = self.data
+        node: Any = self._lined()
         line = 1
         for step in path:
             if not isinstance(node, (dict, list)):
@@ -115,13 +139,45 @@ class YamlDoc:
             if own is None:
                 break
             key: Hashable = step
-            if isinstance(node, list) and isinstance(step, str) and step.isdigit():
-                key = int(step)
-            if key not in own[1]:
-                continue  # e.g. a pydantic union tag inside the location: skip it
-            line = own[1][key]
-            node = node[key]
+            if isinstance(node, list):
+                if isinstance(step, str) and step.isdigit():
+                    key = int(step)
+                if not isinstance(key, int) or not 0 <= key < len(node):
+                    continue  # e.g. a pydantic union tag inside the location: skip it
+                position = key
+            else:
+                try:
+                    if key not in node:
+                        continue
+                except TypeError:  # an unhashable step
+                    continue
+                position = self._position(node, key)
+            if position + 1 >= len(own):
+                continue  # added after parsing (the data is meant to be read-only)
+            line = own[position + 1]
+            node = node[position] if isinstance(node, list) else node[key]
         return line
+
+    def _lined(self) -> Any:
+        """The data the line tables describe, building them first if not yet done."""
+        if self._packed is None:
+            return self.data if self._tree is None else self._tree
+        lined = YamlDoc(self.path, None)
+        builder = _Builder(lined, self.name, budget=sys.maxsize, track=True)
+        with gc_paused():  # the text parsed once already: no error can come up here
+            builder.run(zlib.decompress(self._packed).decode("utf-8"))
+        # new objects, not updates: a copy made by dataclasses.replace keeps a matching pair
+        self.lines, self._tree, self._positions, self._packed = lined.lines, lined.data, {}, None
+        return self._tree
+
+    def _position(self, node: dict[Hashable, Any], key: Hashable) -> int:
+        """Where ``key`` (present) sits in the insertion order of ``node``."""
+        if len(node) <= 16:
+            return next(i for i, k in enumerate(node) if k is key or k == key)
+        index = self._positions.get(id(node))
+        if index is None:
+            index = self._positions[id(node)] = {k: i for i, k in enumerate(node)}
+        return index[key]
 
     def where(self, path: Sequence[Hashable]) -> str:
         return f"{self.name}:{self.line(path)}"
@@ -169,11 +225,17 @@ def _load_yaml(path: Path, max_bytes: int, allow_empty: bool) -> YamlDoc:
     except OSError as exc:
         raise ConfigError([f"{name}:1: cannot read: {exc.strerror or exc}"]) from None
     text = _decode(raw, name)
+    _freeze_at_exit()
     doc = YamlDoc(path=path, data=None, digest=hashlib.sha256(raw).hexdigest())
-    builder = _Builder(doc, name, budget=len(raw) + 10_000)
+    eager = len(raw) <= EAGER_LINES_BYTES
+    builder = _Builder(doc, name, budget=len(raw) + 10_000, track=eager)
     try:
         with gc_paused():
             builder.run(text)
+            if builder.findings and not eager:  # they name lines: parse again with the tables
+                doc = YamlDoc(path=path, data=None, digest=doc.digest)
+                builder = _Builder(doc, name, budget=len(raw) + 10_000, track=True)
+                builder.run(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
@@ -193,6 +255,8 @@ def _load_yaml(path: Path, max_bytes: int, allow_empty: bool) -> YamlDoc:
     if not isinstance(doc.data, dict):
         kind = "a list" if isinstance(doc.data, list) else f"a single value ({doc.data!r:.40})"
         raise ConfigError([f"{name}:1: the top level is {kind}; expected a mapping (key: value)"])
+    if not eager:
+        doc._packed = zlib.compress(text.encode("utf-8"), 1)
     return doc
 
 
@@ -231,8 +295,9 @@ def _decode(raw: bytes, name: str) -> str:
 class _Builder:
     """Turns parser events into Python data; containers are filled as their events arrive."""
 
-    def __init__(self, doc: YamlDoc, name: str, budget: int):
+    def __init__(self, doc: YamlDoc, name: str, budget: int, track: bool = True):
         self.doc = doc
+        self.track = track  # record lines (YamlDoc.lines) as the containers are built
         self.name = name
         self.budget = budget  # values left before aliases count as a bomb
         self.findings: list[str] = []
@@ -333,22 +398,27 @@ class _Builder:
 
     def _sequence(self, loader: Any, start: Any, depth: int) -> list[Any]:
         items: list[Any] = []
-        item_lines: dict[Hashable, int] = {}
-        self.doc.lines[id(items)] = (start.start_mark.line + 1, item_lines)
         self._open(start, items)
         check, get, value_of = loader.check_event, loader.get_event, self._value
-        while not check(yaml.SequenceEndEvent):
-            event = get()
-            item_lines[len(items)] = event.start_mark.line + 1
-            items.append(value_of(loader, event, depth + 1))
+        if self.track:
+            lines = self.doc.lines[id(items)] = _int_array((start.start_mark.line + 1,))
+            while not check(yaml.SequenceEndEvent):
+                event = get()
+                lines.append(event.start_mark.line + 1)
+                items.append(value_of(loader, event, depth + 1))
+        else:
+            while not check(yaml.SequenceEndEvent):
+                items.append(value_of(loader, get(), depth + 1))
         get()
         self._close(start)
         return items
 
     def _mapping(self, loader: Any, start: Any, depth: int) -> dict[Any, Any]:
         data: dict[Any, Any] = {}
-        key_lines: dict[Hashable, int] = {}
-        self.doc.lines[id(data)] = (start.start_mark.line + 1, key_lines)
+        # one line per key of ``data``, in the same order (duplicates are not kept)
+        lines = _int_array((start.start_mark.line + 1,)) if self.track else _NO_LINES
+        if self.track:
+            self.doc.lines[id(data)] = lines
         self._open(start, data)
         merged: list[dict[Any, Any]] = []
         check, get, value_of = loader.check_event, loader.get_event, self._value
@@ -357,16 +427,17 @@ class _Builder:
             key = value_of(loader, key_event, depth + 1)
             value = value_of(loader, get(), depth + 1)
             if key.__class__ not in _KEY_TYPES or key in data:
-                self._bad_key(key, key_event, key_lines, merged, value)
+                self._bad_key(key, key_event, data, merged, value)
                 continue
             data[key] = value
-            key_lines[key] = key_event.start_mark.line + 1
+            lines.append(key_event.start_mark.line + 1)
         get()
         for source in merged:  # explicit keys win over merged ones
-            for key, value in source.items():
+            source_lines = self.doc.lines.get(id(source))
+            for position, (key, value) in enumerate(source.items()):
                 if key not in data:
                     data[key] = value
-                    key_lines[key] = self.doc.lines.get(id(source), (1, {}))[1].get(key, 1)
+                    lines.append(source_lines[position + 1] if source_lines else 1)
         self._close(start)
         return data
 
@@ -374,7 +445,7 @@ class _Builder:
         self,
         key: Any,
         event: Any,
-        key_lines: dict[Hashable, int],
+        data: dict[Any, Any],
         merged: list[dict[Any, Any]],
         value: Any,
     ) -> None:
@@ -387,8 +458,14 @@ class _Builder:
         else:
             self.findings.append(
                 f"{self.name}:{line}: duplicate key {key!r} "
-                f"(first at line {key_lines[key]}); YAML keeps only one of them"
+                f"(first at line {self._first_line(data, key)}); YAML keeps only one of them"
             )
+
+    def _first_line(self, data: dict[Any, Any], key: Any) -> int:
+        """The line of ``key``'s first occurrence in the mapping being built."""
+        position = next(i for i, k in enumerate(data) if k is key or k == key)
+        lines = self.doc.lines.get(id(data), _NO_LINES)  # untracked: this pass is redone
+        return int(lines[position + 1])
 
     def _merge_sources(self, value: Any, event: Any) -> list[dict[Any, Any]]:
         sources = value if isinstance(value, list) else [value]
@@ -409,6 +486,25 @@ class _Builder:
 
 
 _ScalarEvent = yaml.ScalarEvent
+
+
+class _NoLines:
+    """Stands for a line table when lines are not tracked: appending does nothing."""
+
+    def append(self, line: int) -> None:
+        pass
+
+    def __getitem__(self, position: int) -> int:
+        return 1
+
+
+_NO_LINES: Any = _NoLines()
+
+
+def _int_array(values: tuple[int, ...]) -> array.array[int]:
+    return array.array("i", values)
+
+
 _KEY_TYPES = frozenset({str, int, float, bool, type(None), datetime.date, datetime.datetime})
 
 
