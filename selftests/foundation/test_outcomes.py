@@ -105,3 +105,50 @@ def test_wrong():
     assert items["PRE-INF-01"]["outcome"] == "error"
     assert "answer was not JSON" in items["PRE-INF-01"]["tests"][0]["message"]
     assert items["PRE-INF-02"]["outcome"] == "failed"
+
+
+ASKS_TWICE = """
+import pytest
+from gateproof.probes.prometheus import PrometheusProbe
+from gateproof.probes.redis_probe import unauthenticated_ping
+
+def _prometheus(settings):
+    return PrometheusProbe.connect(settings.prometheus.url, connect_s=1, read_s=1)
+
+@pytest.mark.predeploy
+@pytest.mark.checklist("PRE-SEC-04")
+@pytest.mark.parametrize("attempt", [1, 2])
+def test_redis_twice(gateproof_settings, attempt):
+    unauthenticated_ping(gateproof_settings)
+
+@pytest.mark.monitoring
+@pytest.mark.checklist("MON-02")
+@pytest.mark.parametrize("attempt", [1, 2])
+def test_prometheus_twice(gateproof_settings, attempt):
+    _prometheus(gateproof_settings).query("up")
+"""
+
+
+def test_a_dead_redis_or_prometheus_is_tried_once_per_run(
+    pytester: pytest.Pytester, settings_file: Callable[[str], None]
+) -> None:
+    # Their client libraries (redis-py, requests) bypass the httpx helper: they share its
+    # memory of dead targets, so the second check fails at once instead of waiting again.
+    redis_port, prometheus_port = closed_port(), closed_port()
+    settings_file(
+        f"redis: {{host: 127.0.0.1, port: {redis_port}}}\n"
+        f"prometheus: {{url: 'http://127.0.0.1:{prometheus_port}'}}\n"
+        "timeouts: {connect_s: 1}\n"
+    )
+    pytester.makepyfile(**{"tests/test_twice": ASKS_TWICE})
+    result = pytester.runpytest("tests", "-p", "no:randomly")
+    result.assert_outcomes(failed=4)
+    result.stdout.fnmatch_lines(
+        [
+            "PRE-SEC-04 could not check: could not connect to Redis within 1 s*",
+            "PRE-SEC-04 could not check: not tried again: an earlier request this run failed*",
+            f"MON-02 could not check: could not connect to Prometheus at "
+            f"http://127.0.0.1:{prometheus_port}*",
+            "MON-02 could not check: not tried again: an earlier request this run failed*",
+        ]
+    )

@@ -101,6 +101,17 @@ def _remember(url: str, error: ProbeError) -> ProbeError:
     return error
 
 
+def remember_dead(url: str, error: ProbeError) -> ProbeError:
+    """Remember ``url``'s origin as dead (probes whose client library is not httpx: Redis
+    ``redis://host:port``, Prometheus through requests). Returns ``error`` for ``raise``."""
+    return _remember(url, error)
+
+
+def known_dead(url: str) -> ProbeError | None:
+    """The error to raise at once when ``url``'s origin was found dead earlier this run."""
+    return _known_dead(url)
+
+
 def _known_dead(url: str) -> ProbeError | None:
     with _dead_lock:
         earlier = _dead.get(origin(url))

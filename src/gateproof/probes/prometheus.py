@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
 from gateproof.errors import ProbeError, UnreachableError
-from gateproof.probes.http import NoAnswerError
+from gateproof.probes.http import NoAnswerError, known_dead, remember_dead
 
 if TYPE_CHECKING:
     from prometheus_api_client import PrometheusConnect
@@ -58,22 +58,33 @@ class PrometheusProbe:
         from prometheus_api_client.exceptions import PrometheusApiClientException
 
         hint = f"Reproduce with:\n    {self.reproducer(promql)}" if promql else ""
+        # A Prometheus found dead this run (by this probe or an httpx one) is not tried again:
+        # a dead server costs one connect timeout per run, not one per query.
+        earlier = known_dead(self.url)
+        if earlier is not None:
+            raise earlier
         try:
             return action()
         except requests.exceptions.ConnectTimeout as exc:
-            raise UnreachableError(
-                f"could not connect to Prometheus at {self.url}: {type(exc).__name__}",
-                target=self.url,
-                setting=SETTING,
-                hint="start Prometheus, or fix the setting",
+            raise remember_dead(
+                self.url,
+                UnreachableError(
+                    f"could not connect to Prometheus at {self.url}: {type(exc).__name__}",
+                    target=self.url,
+                    setting=SETTING,
+                    hint="start Prometheus, or fix the setting",
+                ),
             ) from None
         except requests.exceptions.ConnectionError as exc:
             reason = str(exc.args[0] if exc.args else exc)[:200]
-            raise UnreachableError(
-                f"could not connect to Prometheus at {self.url}: {reason}",
-                target=self.url,
-                setting=SETTING,
-                hint="start Prometheus, or fix the setting",
+            raise remember_dead(
+                self.url,
+                UnreachableError(
+                    f"could not connect to Prometheus at {self.url}: {reason}",
+                    target=self.url,
+                    setting=SETTING,
+                    hint="start Prometheus, or fix the setting",
+                ),
             ) from None
         except requests.exceptions.Timeout:
             raise NoAnswerError(

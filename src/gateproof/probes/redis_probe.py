@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from gateproof.errors import ProbeError, UnreachableError
-from gateproof.probes.http import NoAnswerError
+from gateproof.probes.http import NoAnswerError, known_dead, remember_dead
 
 if TYPE_CHECKING:
     import redis
@@ -64,6 +64,10 @@ def _client(settings: Settings, password: str | None, **extra: Any) -> redis.Red
     from redis.retry import Retry
 
     assert settings.redis is not None
+    # A Redis found unreachable this run is not tried again: one connect timeout per run.
+    earlier = known_dead(f"redis://{_target(settings)}")
+    if earlier is not None:
+        raise earlier
     return redis_lib.Redis(
         host=settings.redis.host,
         port=settings.redis.port,
@@ -106,11 +110,14 @@ def transport_error(
             f"blocked on disk) and its log. Reproduce with:\n    {reproduce}",
         )
     wait = settings.timeouts.connect_s
-    return UnreachableError(
-        f"could not connect to Redis within {wait:g} s ({target}): {text}",
-        target=target,
-        setting=SETTING,
-        hint=f"start redis-server, or fix the setting. Reproduce with:\n    {reproduce}",
+    return remember_dead(
+        f"redis://{target}",
+        UnreachableError(
+            f"could not connect to Redis within {wait:g} s ({target}): {text}",
+            target=target,
+            setting=SETTING,
+            hint=f"start redis-server, or fix the setting. Reproduce with:\n    {reproduce}",
+        ),
     )
 
 
