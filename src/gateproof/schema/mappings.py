@@ -102,7 +102,7 @@ class Generator(Strict):
     cache_ttl: int = Field(3600, gt=0)
     # The router keeps rpm/tpm counters and cooldowns in the same Redis as the cache, so
     # limits hold across gateway replicas (without it each proxy process counts alone).
-    router_redis: bool = True
+    router_redis: bool = False
     metrics_require_auth: bool = True
     default_rate_limit: RateLimit | None = None
     max_fallbacks: int = Field(5, ge=1, le=20)
