@@ -2,8 +2,10 @@
 model (``postdeploy.rate_limit_model``) gets 429 at the limit, not before, not never.
 
 LiteLLM counts requests per deployment per calendar minute (key ``...:rpm:HH-MM``), per
-proxy process unless ``router_settings`` point the router at Redis: with N workers and no
-router Redis, the limit is N times the configured rpm. The burst is sequential (its count is
+proxy process unless the router has a Redis (``router_settings.redis_*``, or in 1.108.7 the
+proxy's cache Redis or ``REDIS_*`` environment, lent to it): with N processes and no Redis,
+the limit is N times the configured rpm. Replicas (``gateway.replicas``) are checked to share
+one limit by ``test_rate_limit_shared_by_replicas``. The burst is sequential (its count is
 exact) and must fit in one minute; a burst that straddled a minute boundary, or met an early
 429 (someone used the probe model this minute), is repeated once at the start of the next
 minute. ``disable_fallbacks`` keeps a fallback from answering for the limited model.

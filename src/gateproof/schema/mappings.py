@@ -100,8 +100,9 @@ class Generator(Strict):
     cooldown_time: float = Field(30.0, ge=0)
     cache: bool = True
     cache_ttl: int = Field(3600, gt=0)
-    # The router keeps rpm/tpm counters and cooldowns in the same Redis as the cache, so
-    # limits hold across gateway replicas (without it each proxy process counts alone).
+    # router_settings.redis_*: the router keeps rpm/tpm counters and cooldowns in the cache's
+    # Redis, so limits hold across gateway replicas (LiteLLM 1.108.7's proxy also lends the
+    # router the cache's Redis by itself; this makes it explicit and independent of that).
     router_redis: bool = False
     metrics_require_auth: bool = True
     default_rate_limit: RateLimit | None = None
