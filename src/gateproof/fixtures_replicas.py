@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -132,7 +132,9 @@ def replica_gateways(gateproof_settings: Settings) -> Iterator[list[GatewayProbe
 
 
 @pytest.fixture
-def replica_gateway(request: pytest.FixtureRequest, replica_gateways: list[Any]) -> Any:
+def replica_gateway(
+    request: pytest.FixtureRequest, replica_gateways: list[GatewayProbe]
+) -> GatewayProbe:
     """GatewayProbe on this test's replica, which answered liveliness (else: an error naming
     the replica's URL and ``gateway.replicas``)."""
     name = "replica" if "replica" in request.fixturenames else "other_replica"
