@@ -182,6 +182,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         down = ["gateproof", "stack", "down", "--run-dir", str(state.run_dir)]
         up = ["gateproof", "stack", "up", "--run-dir", str(state.run_dir)]
         up += ["--base-port", str(state.base_port), "--config-dir", str(state.source_dir)]
+        up += ["--replicas", str(state.replicas)] if state.replicas > 1 else []
         print(f"  To restart: {shlex.join(down)} && {shlex.join(up)}")
     return 0 if rows and not unhealthy else 1
 
