@@ -89,6 +89,8 @@ def config_dict(sources: Sources) -> dict[str, Any]:
     }
     if "default" in chains and chains["default"].chain:  # [] ends the chain: no fallback
         router["default_fallbacks"] = list(chains["default"].chain)
+    if gen.router_redis:  # rate limits and cooldowns shared by every replica of the gateway
+        router |= {f"redis_{name}": ref for name, ref in REDIS_ENV.items()}
     litellm: dict[str, Any] = {}
     if gen.cache:
         litellm["cache"] = True

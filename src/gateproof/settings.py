@@ -88,8 +88,22 @@ class Gateway(_Strict):
     cors_origins: list[str] = []
     billed_health: bool = False
     allow_retries: bool = False  # a provider that needed a retry: a warning, not a failure
+    # Each replica's own URL when several gateway processes serve `url` (behind a balancer,
+    # or `url` is one of them): checks of "which process answered" run on every one.
+    replicas: list[str] = []
 
     _ref = field_validator("master_key")(_check_secret_ref)
+
+    @field_validator("replicas")
+    @classmethod
+    def _distinct_urls(cls, urls: list[str]) -> list[str]:
+        cleaned = [u.strip().rstrip("/") for u in urls if u.strip()]
+        bad = [u for u in cleaned if not u.startswith(("http://", "https://"))]
+        if bad:
+            raise ValueError(f"{bad[0]!r} is not an http(s) URL (one URL per replica)")
+        if len(set(cleaned)) != len(cleaned):
+            raise ValueError("a replica is listed twice")
+        return cleaned
 
 
 class Redis(_Strict):

@@ -33,7 +33,12 @@ from gateproof.waivers import WaiverError, load_waivers
 
 MARKER_PROBLEMS_KEY = pytest.StashKey[str]()
 _HEADER_KEY = pytest.StashKey[str]()
-FIXTURE_MODULES = ("gateproof.fixtures", "gateproof.fixtures_gateway", "gateproof.parametrize")
+FIXTURE_MODULES = (
+    "gateproof.fixtures",
+    "gateproof.fixtures_gateway",
+    "gateproof.fixtures_replicas",
+    "gateproof.parametrize",
+)
 
 
 def activate(config: pytest.Config) -> None:

@@ -37,3 +37,34 @@ def test_model_routed_to_its_provider(
         allow_retries=gateproof_settings.gateway.allow_retries,
         slow_s=gateproof_settings.thresholds.slow_answer_s,
     )
+
+
+@pytest.mark.predeploy
+@pytest.mark.checklist("PRE-TST-03")
+def test_model_routed_alike_on_every_replica(
+    routed_model: Any,
+    replica: Any,
+    replica_gateway: GatewayProbe,
+    gateproof_settings: Settings,
+    check: Check,
+) -> None:
+    """Replicated gateways: each replica (``gateway.replicas``) sends the model where the
+    mapping says; a replica started on another config shows here, named by its URL."""
+    model = routed_model
+    exchange = replica_gateway.chat(model.name)
+    target = f"{exchange.url} ({replica.label}, from {replica.source}), model '{model.name}'"
+    check.status(
+        exchange,
+        f"model '{model.name}' through {replica.label} answered {exchange.status}",
+        target=target,
+    )
+    assert gateproof_settings.gateway is not None
+    check.answered_as_routed(
+        exchange,
+        model,
+        headline=f"{replica.label} did not route model '{model.name}' to provider "
+        f"'{model.provider}' at {model.api_base} (as the config says)",
+        target=target,
+        allow_retries=gateproof_settings.gateway.allow_retries,
+        slow_s=gateproof_settings.thresholds.slow_answer_s,
+    )

@@ -213,3 +213,43 @@ def _log_scan(
         setting="gateway.log_path",
         hint="set gateway.log_path",
     )
+
+
+@pytest.mark.smoke
+@pytest.mark.checklist("DEP-03")
+def test_every_replica_runs_the_deployed_config(
+    replica: Any,
+    replica_gateway: GatewayProbe,
+    gateway_host: Any,
+    gateproof_settings: Settings,
+    check: Check,
+) -> None:
+    """Replicated gateways: the process serving each replica's port is LiteLLM started with
+    the deployed config, and was restarted after that file last changed (a replica left on
+    the old config, or started on another file, is named). Its log is the main check's."""
+    gateway = gateproof_settings.gateway
+    assert gateway is not None
+    port = endpoint(replica.url).port
+    where = f"{hosts.host_name(gateway_host)} port {port} ({replica.label}, from {replica.source})"
+    service = deploy.service_state(gateway_host, port, None, "process")
+    check.evidence.add("service", f"{service.manager}: {service.detail}")
+    if not service.active or service.started is None:
+        check.fail(
+            f"{replica.label} answered, but no process visibly serves its port",
+            target=where,
+            expected="a process listening on the replica's port",
+            actual=service.detail,
+            reproduce=f"ss -ltnp 'sport = :{port}'",
+        )
+    _expect_configured_gateway(check, gateway_host, port, where, gateproof_settings, service)
+    if gateway.deployed_config is not None:
+        deployed = deploy.host_file(gateway_host, gateway.deployed_config)
+        if deployed.mtime is not None and deployed.mtime > service.started + START_SLACK_S:
+            check.fail(
+                f"{replica.label} was not restarted after its config changed",
+                target=f"{where}, config {deployed.path} (from gateway.deployed_config)",
+                expected="every replica started after the deployed config last changed",
+                actual=f"started {_when(service.started)}, config changed {_when(deployed.mtime)}",
+                details=[("service", service.detail)],
+                reproduce=f"stat -c %y {deployed.path}; ps -o lstart= -p {service.pids[0]}",
+            )

@@ -182,6 +182,41 @@ def test_cache_hit_is_stored_in_redis(
 
 
 @pytest.mark.smoke
+@pytest.mark.checklist("SMK-05")
+def test_cache_shared_by_replicas(
+    other_replica: Any,
+    replica_gateway: GatewayProbe,
+    replica_gateways: list[GatewayProbe],
+    sources: Any,
+    check: Check,
+) -> None:
+    """Replicated gateways: an answer cached through the first replica is a hit through
+    every other one. Each process has its own in-memory cache, so only a shared Redis can
+    give that hit: a replica on another Redis (or none) is named here."""
+    first = replica_gateways[0]
+    first.reach()  # a dead reference replica is an error naming it, not a miss of this one
+    model = _first_model(sources, replica_gateway, check)
+    body = chat_body(model.name, f"gateproof replica cache check {nonce()}: reply ok")
+    written = check.see(first.chat_exact(body))
+    read = check.see(replica_gateway.chat_exact(body))
+    key = read.header("x-litellm-cache-key")
+    if written.status != 200 or read.status != 200 or not key:
+        check.fail(
+            f"an answer cached through replica 1 was not a cache hit through "
+            f"{other_replica.label}",
+            target=f"{read.url} ({other_replica.label}, from {other_replica.source}), model "
+            f"'{model.name}'",
+            expected=f"both 200; the second (through {other_replica.url}) with an "
+            "x-litellm-cache-key header: every replica on the same Redis cache",
+            actual=f"statuses {written.status} (through {first.url}), {read.status} (through "
+            f"{other_replica.url}); x-litellm-cache-key {key or 'missing'}",
+            details=[("hint", "a replica started with another cache_params (host, port, "
+                      "password) or without litellm_settings.cache keeps its own cache")],
+            exchange=read,
+        )  # fmt: skip
+
+
+@pytest.mark.smoke
 @pytest.mark.checklist("SMK-06")
 def test_fallback_forced_by_mock(
     fallback_chain: Any, generated: Any, request: pytest.FixtureRequest, check: Check

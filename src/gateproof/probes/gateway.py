@@ -87,10 +87,21 @@ def chat_body(model: str, text: str, **extra: Any) -> dict[str, Any]:
 class GatewayProbe:
     """Requests to the gateway. ``client`` is the plugin's authenticated ``gateway_client``."""
 
-    def __init__(self, client: httpx.Client, settings: Settings, master_key: str | None) -> None:
+    def __init__(
+        self,
+        client: httpx.Client,
+        settings: Settings,
+        master_key: str | None,
+        *,
+        url: str | None = None,
+        setting: str = SETTING,
+    ) -> None:
+        """``url`` / ``setting``: one replica's own address (``gateway.replicas``) instead of
+        ``gateway.url``; ``client`` must then be based on that URL."""
         assert settings.gateway is not None
         self.client = client
-        self.url = settings.gateway.url.rstrip("/")
+        self.url = (url or settings.gateway.url).rstrip("/")
+        self.setting = setting
         self.timeouts = settings.timeouts
         self._key = master_key
         # Why the configured key could not be resolved (checks that need it raise this).
@@ -100,7 +111,7 @@ class GatewayProbe:
         self._no_answer: dict[str, ProbeError] = {}
 
     def _send(self, method: str, path: str, **kwargs: Any) -> Exchange:
-        return send(self.client, method, path, setting=SETTING, **kwargs)
+        return send(self.client, method, path, setting=self.setting, **kwargs)
 
     def reach(self) -> Exchange:
         """Liveliness with a short read timeout: can the gateway be checked at all?"""
@@ -153,7 +164,7 @@ class GatewayProbe:
                 f"the gateway accepted a request for model '{model}' but did not answer: "
                 f"{str(exc).splitlines()[0]}",
                 target=exc.target,
-                setting="gateway.url, timeouts.read_s",
+                setting=f"{self.setting}, timeouts.read_s",
                 hint=f"a provider behind '{model}' that hangs is the usual cause (see its "
                 f"PRE-INF-01 and PRE-TST-02 results); else look at the gateway log. "
                 f"{marker}{reproduce}",
@@ -186,9 +197,9 @@ class GatewayProbe:
         with httpx.Client(
             base_url=self.url,
             timeout=httpx.Timeout(self.timeouts.read_s, connect=self.timeouts.connect_s),
-            transport=transport_naming_errors(SETTING, self.timeouts.connect_s),
+            transport=transport_naming_errors(self.setting, self.timeouts.connect_s),
         ) as anonymous:
-            return send(anonymous, method, path, setting=SETTING, headers=headers)
+            return send(anonymous, method, path, setting=self.setting, headers=headers)
 
     def without_key(self, path: str = "/v1/models") -> Exchange:
         return self._anonymous("GET", path, {})
@@ -244,14 +255,14 @@ class GatewayProbe:
             raise NoAnswerError(
                 f"POST {self.url}{CHAT}: no answer within {self.timeouts.read_s:g} s",
                 target=f"{self.url}{CHAT}",
-                setting=SETTING,
+                setting=self.setting,
                 hint=f"Reproduce with:\n    {curl}",
             ) from None
         except openai.APIConnectionError as exc:
             raise UnreachableError(
                 f"could not connect to {self.url}: {exc.__cause__ or exc}",
                 target=f"{self.url}{CHAT}",
-                setting=SETTING,
+                setting=self.setting,
                 hint=f"start the gateway, or fix the setting. Reproduce with:\n    {curl}",
             ) from None
         return _sdk_exchange(raw.http_response, began, curl), raw.parse()

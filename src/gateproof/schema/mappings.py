@@ -100,6 +100,10 @@ class Generator(Strict):
     cooldown_time: float = Field(30.0, ge=0)
     cache: bool = True
     cache_ttl: int = Field(3600, gt=0)
+    # router_settings.redis_*: the router keeps rpm/tpm counters and cooldowns in the cache's
+    # Redis, so limits hold across gateway replicas (LiteLLM 1.108.7's proxy also lends the
+    # router the cache's Redis by itself; this makes it explicit and independent of that).
+    router_redis: bool = False
     metrics_require_auth: bool = True
     default_rate_limit: RateLimit | None = None
     max_fallbacks: int = Field(5, ge=1, le=20)

@@ -1,9 +1,11 @@
 """``gateproof stack up|status|down|fault`` and ``gateproof demo``.
 
     gateproof stack up --run-dir DIR [--base-port N] [--config-dir DIR] [--monitoring-dir DIR]
+                       [--replicas N]
     gateproof stack status --run-dir DIR
     gateproof stack down --run-dir DIR
-    gateproof stack restart --run-dir DIR   (the gateway only, on RUN/deployed/)
+    gateproof stack restart --run-dir DIR [--replica N] [--config FILE]
+                            (one gateway only, on RUN/deployed/ unless --config)
     gateproof stack fault --run-dir DIR --provider NAME [refuse|hang|429|malformed|clear|show]
                           [--latency-ms N] [--error-rate R]
     gateproof demo [--run-dir DIR] [--report-dir DIR]
@@ -52,6 +54,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         default=None,
         help="alert rules come from DIR/prometheus/rules (default: beside config)",
     )
+    up.add_argument(
+        "--replicas",
+        type=int,
+        default=1,
+        help="gateway processes sharing the config, Redis and master key (default 1)",
+    )
     up.set_defaults(func=cmd_up)
 
     status = sub.add_parser("status", help="table of components: pid, port, healthy?")
@@ -66,6 +74,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "restart", help="restart the gateway on the deployed config (after a deploy or rollback)"
     )
     _run_dir(restart)
+    restart.add_argument(
+        "--replica", type=int, default=1, help="which gateway replica (default 1, gateway.url)"
+    )
+    restart.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="start it on FILE instead of the deployed config (makes the replica differ)",
+    )
     restart.set_defaults(func=cmd_restart)
 
     fault = sub.add_parser("fault", help="switch a stand-in provider's faults")
@@ -98,7 +115,9 @@ def cmd_up(args: argparse.Namespace) -> int:
     print(f"starting the reference stack in {run_root} (ports {args.base_port}..)")
     try:
         with process.interrupt_on_stop_signals():  # SIGTERM too: stop what had started
-            state = launcher.up(args.run_dir, config_dir, args.base_port, monitoring_dir)
+            state = launcher.up(
+                args.run_dir, config_dir, args.base_port, monitoring_dir, replicas=args.replicas
+            )
     except (GateproofError, launcher.StackError, VenvError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -115,6 +134,9 @@ def cmd_up(args: argparse.Namespace) -> int:
         if url:
             kind = " (stand-in)" if component_kind(name) == "stand-in" else ""
             print(f"  {name:<13} {url}{kind}")
+    for replica in state.components:
+        if replica.name.startswith("litellm-"):
+            print(f"  {replica.name:<13} {replica.url} (replica; gateway.replicas)")
     print(f"  secrets       {run.secrets} (0600)")
     for command in next_steps(run):
         print(f"  {command}")
@@ -160,6 +182,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         down = ["gateproof", "stack", "down", "--run-dir", str(state.run_dir)]
         up = ["gateproof", "stack", "up", "--run-dir", str(state.run_dir)]
         up += ["--base-port", str(state.base_port), "--config-dir", str(state.source_dir)]
+        up += ["--replicas", str(state.replicas)] if state.replicas > 1 else []
         print(f"  To restart: {shlex.join(down)} && {shlex.join(up)}")
     return 0 if rows and not unhealthy else 1
 
@@ -173,7 +196,7 @@ def cmd_restart(args: argparse.Namespace) -> int:
 
     try:
         with process.interrupt_on_stop_signals():
-            restart_gateway(args.run_dir)
+            restart_gateway(args.run_dir, replica=args.replica, config=args.config)
     except RestartError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from gateproof.stack.layout import RunDir, fixed_port
+from gateproof.stack.layout import RunDir, fixed_port, replica_port
 from gateproof.stack.runconfig import StackSecrets, write_private
 
 JOBS = ("litellm", "node", "redis", "alertmanager", "prometheus")
@@ -51,8 +51,13 @@ def write_redis_conf(run: RunDir, base: int, stack_secrets: StackSecrets) -> Pat
     return conf
 
 
-def prometheus_config(run: RunDir, base: int, rules: list[str]) -> dict[str, Any]:
+def prometheus_config(
+    run: RunDir, base: int, rules: list[str], replicas: int = 1
+) -> dict[str, Any]:
     def target(job: str) -> list[dict[str, list[str]]]:
+        if job == "litellm":  # every gateway replica is a target of the one gateway job
+            ports = [replica_port(base, r) for r in range(1, replicas + 1)]
+            return [{"targets": [f"127.0.0.1:{p}" for p in ports]}]
         return [{"targets": [f"127.0.0.1:{fixed_port(base, _JOB_COMPONENT[job])}"]}]
 
     scrape: list[dict[str, Any]] = [
@@ -119,7 +124,7 @@ def token_file(run: RunDir) -> Path:
 
 
 def write_prometheus_conf(
-    run: RunDir, base: int, stack_secrets: StackSecrets, monitoring_dir: Path
+    run: RunDir, base: int, stack_secrets: StackSecrets, monitoring_dir: Path, replicas: int = 1
 ) -> Path:
     data = run.data("prometheus")
     (data / "data").mkdir(parents=True, exist_ok=True)
@@ -127,7 +132,7 @@ def write_prometheus_conf(
     conf = data / "prometheus.yml"
     # A glob, so a test may add a rule file and POST /-/reload.
     rules = [str(rules_dir(run) / "*.yml")] if write_rule_copies(run, monitoring_dir) else []
-    text = yaml.safe_dump(prometheus_config(run, base, rules), sort_keys=False)
+    text = yaml.safe_dump(prometheus_config(run, base, rules, replicas), sort_keys=False)
     conf.write_text(text, encoding="utf-8")
     return conf
 

@@ -20,7 +20,7 @@ from gateproof.stack.component_files import (
     write_prometheus_conf,
     write_redis_conf,
 )
-from gateproof.stack.layout import FIXED_OFFSETS, RunDir, fixed_port
+from gateproof.stack.layout import FIXED_OFFSETS, RunDir, fixed_port, replica_name, replica_port
 from gateproof.stack.litellm_env import litellm_bin, proxy_env
 from gateproof.stack.runconfig import ProviderPlan, StackSecrets
 
@@ -117,8 +117,10 @@ def build(
     venv: Path,
     monitoring_dir: Path,
     cors_origins: list[str],
+    replicas: int = 1,
 ) -> list[Component]:
-    """Every component of the stack; writes their config files into the run dir."""
+    """Every component of the stack; writes their config files into the run dir. ``replicas``
+    > 1: more gateways on their own ports, same config file, Redis and master key."""
     port = {name: fixed_port(base, name) for name in FIXED_OFFSETS}
     local = {name: f"http://127.0.0.1:{p}" for name, p in port.items()}
     listen = {name: f"127.0.0.1:{p}" for name, p in port.items()}
@@ -213,7 +215,13 @@ def build(
     components.append(
         litellm(run, port["litellm"], port["redis"], plans, stack_secrets, venv, cors_origins)
     )
-    prom_conf = write_prometheus_conf(run, base, stack_secrets, monitoring_dir)
+    for replica in range(2, replicas + 1):
+        at = replica_port(base, replica)
+        name = replica_name(replica)
+        components.append(
+            litellm(run, at, port["redis"], plans, stack_secrets, venv, cors_origins, name=name)
+        )
+    prom_conf = write_prometheus_conf(run, base, stack_secrets, monitoring_dir, replicas)
     components.append(
         Component(
             "prometheus",
@@ -340,7 +348,11 @@ def litellm(
     stack_secrets: StackSecrets,
     venv: Path,
     cors_origins: list[str],
+    name: str = "litellm",
+    config: Path | None = None,
 ) -> Component:
+    """A gateway process; ``name`` tells replicas apart (``litellm-2``...), ``config``
+    replaces the deployed file (a replica made to differ, in a test)."""
     ollama = next((p.base_url for p in plans if p.type == "ollama"), None)
     env = proxy_env(
         master_key=stack_secrets.master_key,
@@ -353,7 +365,7 @@ def litellm(
     argv = [
         str(litellm_bin(venv)),
         "--config",
-        str(run.deployed_config),
+        str(config or run.deployed_config),
         "--host",
         "127.0.0.1",
         "--port",
@@ -361,7 +373,7 @@ def litellm(
     ]
     url = f"http://127.0.0.1:{port}"
     return Component(
-        "litellm",
+        name,
         argv,
         port,
         health.http_ok(f"{url}/health/liveliness"),

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from gateproof import gitinfo
 from gateproof.backups import make_backup
+from gateproof.settings import Settings
 from gateproof.stack import components as comp
 from gateproof.stack import process
 from gateproof.stack.component_files import rule_files
@@ -24,9 +25,12 @@ from gateproof.stack.layout import (
     FIXED_OFFSETS,
     RunDir,
     check_base_port,
+    check_replicas,
     control_port,
     fixed_port,
     provider_port,
+    replica_name,
+    replica_port,
 )
 from gateproof.stack.litellm_env import ensure_venv, venv_dir
 from gateproof.stack.progress import Waiter
@@ -61,13 +65,15 @@ def up(
     base_port: int,
     monitoring_dir: Path,
     say: Say = print,
+    replicas: int = 1,
 ) -> StackState:
-    """Start the whole stack; on any failure stop what was started and raise StackError."""
+    """Start the whole stack; on any failure stop what was started and raise StackError.
+    ``replicas`` > 1 starts that many gateways sharing the config, Redis and master key."""
     run = RunDir.at(run_dir)
     _refuse_if_running(run)
     # Both checks before the run dir is touched: a refused `up` leaves a previous run's
     # logs, secrets and settings as they were.
-    _refuse_busy_ports(planned_ports(source_dir, base_port))
+    _refuse_busy_ports(planned_ports(source_dir, base_port, replicas))
     _refuse_missing_programs()
     run.root.mkdir(parents=True, exist_ok=True)
     _clear_previous_run(run)
@@ -80,9 +86,14 @@ def up(
     if not rule_files(monitoring_dir):
         say(f"note: no alert rules in {monitoring_dir}/prometheus/rules; Prometheus runs without")
     cors = cors_origins_for(repo_settings)
-    parts = comp.build(run, base_port, plans, stack_secrets, venv_dir(), monitoring_dir, cors)
+    parts = comp.build(
+        run, base_port, plans, stack_secrets, venv_dir(), monitoring_dir, cors, replicas
+    )
     try:
         settings = settings_data(run, base_port, plans, repo_settings, monitoring_dir.parent, cors)
+        if replicas > 1:
+            settings["gateway"]["replicas"] = replica_urls(base_port, replicas)
+            Settings.model_validate(settings)
         source_repo = gitinfo.toplevel(source_dir.resolve())
         if source_repo is not None:  # the run dir's config is a copy: scan the original's history
             settings["source_repo"] = str(source_repo)
@@ -90,7 +101,7 @@ def up(
         raise StackError(f"the settings for this stack would be invalid:\n{exc}") from exc
     venv_began = time.monotonic()
     ensure_venv(say=say)
-    state = StackState(str(run.root), base_port, str(source_dir.resolve()))
+    state = StackState(str(run.root), base_port, str(source_dir.resolve()), replicas=replicas)
     state.providers = [asdict(plan) for plan in plans]
     state.venv_s = round(time.monotonic() - venv_began, 2)
     run.deployed_config.parent.mkdir(parents=True, exist_ok=True)
@@ -105,6 +116,11 @@ def up(
     state.save(run)
     write_settings(run, settings)
     return state
+
+
+def replica_urls(base_port: int, replicas: int) -> list[str]:
+    """Each gateway replica's own URL, the first being ``gateway.url``."""
+    return [f"http://127.0.0.1:{replica_port(base_port, r)}" for r in range(1, replicas + 1)]
 
 
 def _refuse_if_running(run: RunDir) -> None:
@@ -128,13 +144,15 @@ def _clear_previous_run(run: RunDir) -> None:
     run.settings.unlink(missing_ok=True)  # written again only once this stack is up
 
 
-def planned_ports(source_dir: Path, base_port: int) -> list[tuple[str, int]]:
+def planned_ports(source_dir: Path, base_port: int, replicas: int = 1) -> list[tuple[str, int]]:
     """(component, port) for every port the stack would bind, from the sources alone."""
     from gateproof.schema import load_sources
 
     active = list(load_sources(source_dir.resolve()).active_providers())
     check_base_port(base_port, len(active))
+    check_replicas(replicas, len(active))
     ports = [(name, fixed_port(base_port, name)) for name in FIXED_OFFSETS]
+    ports += [(replica_name(r), replica_port(base_port, r)) for r in range(2, replicas + 1)]
     for i, name in enumerate(active):
         ports += [(f"standin-{name}", provider_port(base_port, i))]
         ports += [(f"standin-{name}", control_port(base_port, i))]

@@ -6,6 +6,7 @@ Redis or Prometheus uses by default)::
     +0 gateway   +1 redis   +2 prometheus   +3 alertmanager   +4 node exporter
     +5 redis exporter   +6 alert webhook   +7 grafana   +8 loki   +9 log shipper
     +10+i provider i   +110+i its control API
+    +100+r-2  gateway replica r (r >= 2, with ``stack up --replicas N``)
 
 Run dir layout (every path below is under ``--run-dir``)::
 
@@ -29,6 +30,8 @@ DEFAULT_BASE_PORT = 24100
 PROVIDER_OFFSET = 10
 CONTROL_OFFSET = 110
 MAX_PROVIDERS = 90  # keeps provider ports below the control range
+REPLICA_OFFSET = 100  # gateway replicas 2.. sit between the provider and the control ranges
+MAX_REPLICAS = 10
 
 FIXED_OFFSETS = {
     "litellm": 0,
@@ -54,6 +57,23 @@ def control_port(base: int, index: int) -> int:
 
 def fixed_port(base: int, component: str) -> int:
     return base + FIXED_OFFSETS[component]
+
+
+def replica_port(base: int, replica: int) -> int:
+    """Port of gateway replica ``replica`` (1-based): the first is the gateway port itself."""
+    return base if replica == 1 else base + REPLICA_OFFSET + replica - 2
+
+
+def replica_name(replica: int) -> str:
+    """Component name (and log file) of a gateway replica: ``litellm``, ``litellm-2``, ..."""
+    return "litellm" if replica == 1 else f"litellm-{replica}"
+
+
+def check_replicas(replicas: int, providers: int) -> None:
+    if not 1 <= replicas <= MAX_REPLICAS:
+        raise ValueError(f"--replicas {replicas}: choose 1..{MAX_REPLICAS}")
+    if replicas > 1 and providers > REPLICA_OFFSET - PROVIDER_OFFSET:
+        raise ValueError(f"{providers} active providers leave no port for a second replica")
 
 
 def check_base_port(base: int, providers: int) -> None:

@@ -5,7 +5,9 @@ Only the LiteLLM process is stopped and started again, with the same command lin
 environment ``up`` gave it (rebuilt from the run dir: providers from stack.json, secrets from
 secrets.env, CORS origins from the source's gateproof.yaml). Redis, Prometheus and the
 stand-ins keep running. The new process replaces the old one in stack.json, so ``down`` stops
-it."""
+it. With ``--replica N`` only that gateway replica is restarted; ``--config FILE`` starts it on
+FILE instead of the deployed config (a replica made to differ from the others, as a hand-made
+restart on the wrong file would)."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from gateproof.settings import read_secrets_file
 from gateproof.stack import components as comp
 from gateproof.stack import process
 from gateproof.stack.launcher import record_started
-from gateproof.stack.layout import RunDir, fixed_port
+from gateproof.stack.layout import RunDir, fixed_port, replica_name, replica_port
 from gateproof.stack.litellm_env import venv_dir
 from gateproof.stack.progress import Waiter
 from gateproof.stack.runconfig import ProviderPlan, StackSecrets, read_repo_gateproof_settings
@@ -42,30 +44,42 @@ def _secrets(run: RunDir) -> StackSecrets:
     return StackSecrets(master, password, keys)
 
 
-def _gateway_component(run: RunDir, state: StackState) -> comp.Component:
+def _gateway_component(
+    run: RunDir, state: StackState, replica: int = 1, config: Path | None = None
+) -> comp.Component:
     plans = [ProviderPlan(**{**p, "models": tuple(p["models"])}) for p in state.providers]
     cors = cors_origins_for(read_repo_gateproof_settings(Path(state.source_dir)))
     return comp.litellm(
         run,
-        fixed_port(state.base_port, GATEWAY),
+        replica_port(state.base_port, replica),
         fixed_port(state.base_port, "redis"),
         plans,
         _secrets(run),
         venv_dir(),
         cors,
+        name=replica_name(replica),
+        config=config.resolve() if config else None,
     )
 
 
-def restart_gateway(run_dir: Path, say: Say = print) -> float:
-    """Stop the gateway, start it on the deployed config, wait until it is live; seconds taken."""
+def restart_gateway(
+    run_dir: Path, say: Say = print, replica: int = 1, config: Path | None = None
+) -> float:
+    """Stop the gateway (``replica``), start it on the deployed config (or ``config``), wait
+    until it is live; seconds taken."""
     run = RunDir.at(run_dir)
     state = StackState.load(run)
     if state is None or state.status != "up":
         raise RestartError(f"no running stack recorded in {run.root}: start it with `stack up`")
-    old = next((c for c in state.components if c.name == GATEWAY), None)
+    if not 1 <= replica <= state.replicas:
+        raise RestartError(f"no replica {replica}: the stack runs {state.replicas} gateway(s)")
+    if config is not None and not config.is_file():
+        raise RestartError(f"--config {config}: no such file")
+    name = replica_name(replica)
+    old = next((c for c in state.components if c.name == name), None)
     if old is None:
-        raise RestartError(f"no gateway recorded in {run.state}")
-    part = _gateway_component(run, state)
+        raise RestartError(f"no gateway {name} recorded in {run.state}")
+    part = _gateway_component(run, state, replica, config)
     began = time.monotonic()
     say(f"stopping the gateway (pid {old.pid})")
     if process.is_ours(old.pid, old.start_time):
@@ -79,10 +93,11 @@ def restart_gateway(run_dir: Path, say: Say = print) -> float:
             )
         waiter.tick(f"port {part.port} still bound")
         time.sleep(0.1)
-    say(f"starting the gateway on {run.deployed_config}")
-    popen = process.spawn(part.argv, part.env, run.log(GATEWAY), run.root)
+    running_on = config or run.deployed_config
+    say(f"starting the gateway {name} on {running_on}")
+    popen = process.spawn(part.argv, part.env, run.log(name), run.root)
     new = record_started(part, popen, run)
-    state.components = [new if c.name == GATEWAY else c for c in state.components]
+    state.components = [new if c.name == name else c for c in state.components]
     state.save(run)  # recorded at once: `down` stops it even if we die while waiting
     mask = list(_secrets(run).as_env().values())
     waiter = Waiter("the gateway to answer /health/liveliness", part.deadline_s, say)
@@ -90,9 +105,9 @@ def restart_gateway(run_dir: Path, say: Say = print) -> float:
         code = popen.poll()
         if code is not None:
             raise RestartError(
-                f"the gateway exited with status {code} while starting on "
-                f"{run.deployed_config}.\nLast lines of {run.log(GATEWAY)}:\n"
-                f"{process.tail(run.log(GATEWAY), mask=mask)}"
+                f"the gateway {name} exited with status {code} while starting on "
+                f"{running_on}.\nLast lines of {run.log(name)}:\n"
+                f"{process.tail(run.log(name), mask=mask)}"
             )
         ok, detail = part.ready()
         if ok:
@@ -100,7 +115,7 @@ def restart_gateway(run_dir: Path, say: Say = print) -> float:
         if waiter.expired():
             raise RestartError(
                 f"the gateway was not live within {part.deadline_s:.0f} s ({detail}); it is "
-                f"still running as pid {popen.pid}: see {run.log(GATEWAY)}"
+                f"still running as pid {popen.pid}: see {run.log(name)}"
             )
         waiter.tick(detail)
         time.sleep(0.2)

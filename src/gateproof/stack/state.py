@@ -38,6 +38,7 @@ class StackState:
     total_s: float = 0.0
     components: list[Started] = field(default_factory=list)
     providers: list[dict[str, Any]] = field(default_factory=list)  # ProviderPlan fields
+    replicas: int = 1  # gateway processes (`up --replicas N`): litellm, litellm-2, ...
 
     def save(self, run: RunDir) -> None:
         tmp = run.state.with_suffix(".tmp")

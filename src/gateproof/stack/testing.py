@@ -122,11 +122,14 @@ def free_base(start: int, providers: int = 8, step: int = 150, tries: int = 16) 
     raise RuntimeError(f"no free port range of the stack found from {start} in {tries} steps")
 
 
-def start(run_dir: Path, config_dir: Path, base_port: int) -> ReferenceStack:
+def start(run_dir: Path, config_dir: Path, base_port: int, replicas: int = 1) -> ReferenceStack:
     """A stack of its own (the caller stops it with ``launcher.down``): for a test whose
-    alerts or logs must not carry what earlier tests did to the shared one."""
+    alerts or logs must not carry what earlier tests did to the shared one, or that needs
+    ``replicas`` gateway processes."""
     monitoring = config_dir.resolve().parent / "monitoring"
-    state = launcher.up(run_dir, config_dir, base_port, monitoring, say=lambda _: None)
+    state = launcher.up(
+        run_dir, config_dir, base_port, monitoring, say=lambda _: None, replicas=replicas
+    )
     providers = {p["name"]: ProviderPlan(**_plan_fields(p)) for p in state.providers}
     return ReferenceStack(RunDir.at(run_dir), base_port, state, providers)
 
