@@ -110,6 +110,7 @@ def test_wrong():
 ASKS_TWICE = """
 import pytest
 from gateproof.probes.prometheus import PrometheusProbe
+from gateproof.probes import hosts
 from gateproof.probes.redis_probe import unauthenticated_ping
 
 def _prometheus(settings):
@@ -126,6 +127,17 @@ def test_redis_twice(gateproof_settings, attempt):
 @pytest.mark.parametrize("attempt", [1, 2])
 def test_prometheus_twice(gateproof_settings, attempt):
     _prometheus(gateproof_settings).query("up")
+
+@pytest.mark.predeploy
+@pytest.mark.checklist("PRE-INF-05")
+def test_local_reach_knows_the_dead_redis(gateproof_settings):
+    redis = gateproof_settings.redis
+    reach = hosts.tcp_reach(
+        hosts.get_host("local://"), redis.host, redis.port, 1,
+        known_as=f"redis://{redis.host}:{redis.port}",
+    )
+    assert not reach.reachable
+    assert reach.detail.startswith("not tried again"), reach.detail
 """
 
 
@@ -142,7 +154,7 @@ def test_a_dead_redis_or_prometheus_is_tried_once_per_run(
     )
     pytester.makepyfile(**{"tests/test_twice": ASKS_TWICE})
     result = pytester.runpytest("tests", "-p", "no:randomly")
-    result.assert_outcomes(failed=4)
+    result.assert_outcomes(failed=4, passed=1)
     result.stdout.fnmatch_lines(
         [
             "PRE-SEC-04 could not check: could not connect to Redis within 1 s*",

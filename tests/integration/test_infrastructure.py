@@ -175,16 +175,18 @@ def _resources_reproducer(host: Any, cpu_source: str, settings: Settings) -> str
     return hosts.on_host(host, "cat /proc/loadavg; nproc; free -k; df -P /")
 
 
-def _targets(sources: Any, settings: Settings) -> list[tuple[str, str, int]]:
+def _targets(sources: Any, settings: Settings) -> list[tuple[str, str, int, str]]:
+    """(label, address, port, the target as the gate's probes name it)."""
     found = []
     for name, provider in sources.active_providers().items():
         where = endpoint(str(provider.base_url))
-        found.append((f"provider {name}", where.host, where.port))
+        found.append((f"provider {name}", where.host, where.port, str(provider.base_url)))
     if settings.redis is not None:
-        found.append(("redis", settings.redis.host, settings.redis.port))
+        redis = settings.redis
+        found.append(("redis", redis.host, redis.port, f"redis://{redis.host}:{redis.port}"))
     if settings.prometheus is not None:
         where = endpoint(settings.prometheus.url)
-        found.append(("prometheus", where.host, where.port))
+        found.append(("prometheus", where.host, where.port, settings.prometheus.url))
     return found
 
 
@@ -195,8 +197,8 @@ def test_components_reachable_from_gateway_host(
 ) -> None:
     wait = gateproof_settings.timeouts.connect_s
     failed = []
-    for label, address, port in _targets(sources, gateproof_settings):
-        reach = hosts.tcp_reach(gateway_host, address, port, wait)
+    for label, address, port, known_as in _targets(sources, gateproof_settings):
+        reach = hosts.tcp_reach(gateway_host, address, port, wait, known_as=known_as)
         check.evidence.add("tcp", f"{label} {address}:{port}: {reach.detail}")
         if not reach.reachable:
             failed.append((label, f"{address}:{port}: {reach.detail}"))

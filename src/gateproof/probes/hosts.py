@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from gateproof.errors import ProbeError, UnreachableError
+from gateproof.probes.http import known_dead, remember_dead
 
 SETTING = "hosts"
 SSH_SETTINGS = "ssh_config, timeouts.connect_s"
@@ -216,16 +217,36 @@ def load_average_cpu(host: Any) -> CpuFigure:
     return CpuFigure(percent, f"load average 5m {load5:.2f} on {cores} core(s), /proc/loadavg")
 
 
-def tcp_reach(host: Any, address: str, port: int, timeout_s: float) -> Reach:
-    """Can ``host`` open a TCP connection to ``address:port`` within ``timeout_s``?"""
+def tcp_reach(host: Any, address: str, port: int, timeout_s: float, *, known_as: str = "") -> Reach:
+    """Can ``host`` open a TCP connection to ``address:port`` within ``timeout_s``?
+
+    ``known_as`` is the target as the gate's own probes name it (``redis://h:p``, a URL). On
+    the local host the gate's network path is the host's: a target the gate found dead this
+    run is not waited for again, and one found dead here is not waited for by the gate's
+    probes (a dead component costs one connect timeout per run)."""
+    local = host.backend.NAME == "local" and bool(known_as)
+    if local and (earlier := known_dead(known_as)) is not None:
+        return Reach(address, port, False, str(earlier).splitlines()[0])
     target = shlex.quote(f"exec 3<>/dev/tcp/{address}/{port}")
     result = run(host, f"timeout {timeout_s:g} bash -c {target}")
     if result.rc == 0:
         return Reach(address, port, True, "connected")
     if result.rc == 124:
-        return Reach(address, port, False, f"no answer within {timeout_s:g} s")
-    reason = result.stderr.strip().splitlines()[-1] if result.stderr.strip() else f"rc {result.rc}"
-    return Reach(address, port, False, reason)
+        reach = Reach(address, port, False, f"no answer within {timeout_s:g} s")
+    else:
+        stderr = result.stderr.strip()
+        reason = stderr.splitlines()[-1] if stderr else f"rc {result.rc}"
+        reach = Reach(address, port, False, reason)
+    if local:
+        remember_dead(
+            known_as,
+            UnreachableError(
+                f"could not connect to {address}:{port} from this host: {reach.detail}",
+                target=known_as,
+                setting=SETTING,
+            ),
+        )
+    return reach
 
 
 def listeners(host: Any, port: int) -> list[Listener]:
