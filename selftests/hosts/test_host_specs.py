@@ -1,6 +1,7 @@
 """How a host spec reaches testinfra and how it is shown: the ``ssh_config`` setting and the
 connect timeout for ssh hosts only, the spec's own query winning, no password or query in ids
-and messages, and ``gateway_hosts`` held to ``hosts``."""
+and messages, no password accepted in a spec, and ``gateway_hosts`` held to the hosts
+checked."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pydantic import ValidationError
 
 from gateproof.probes import hosts
 from gateproof.settings import Settings
+from gateproof.settings_loader import SettingsError, load_settings
 
 WITH_PASSWORD = "ssh://deploy:s3cret@10.0.0.5:22"  # pragma: allowlist secret
 
@@ -20,6 +22,7 @@ WITH_PASSWORD = "ssh://deploy:s3cret@10.0.0.5:22"  # pragma: allowlist secret
     [
         ("ssh://root@127.0.0.2:8240?ssh_config=/k/cfg", "ssh://root@127.0.0.2:8240"),
         (WITH_PASSWORD, "ssh://deploy:***@10.0.0.5:22"),
+        ("deploy:s3cret@10.0.0.5", "deploy:***@10.0.0.5"),  # pragma: allowlist secret
         ("local://", "local://"),
         ("docker://gateway", "docker://gateway"),
     ],
@@ -44,8 +47,44 @@ def test_local_host_is_left_as_it_is(tmp_path: Path) -> None:
     assert hosts.on_host(host, "df -P /") == "df -P /"
 
 
-def test_gateway_hosts_must_be_among_hosts() -> None:
-    assert Settings(hosts=["ssh://a@h:1", "ssh://a@g:1"], gateway_hosts=["ssh://a@g:1"])
-    with pytest.raises(ValidationError, match=r"not among hosts") as caught:
-        Settings(hosts=["local://"], gateway_hosts=[WITH_PASSWORD])
-    assert "s3cret" not in str(caught.value.errors()[0]["msg"])
+@pytest.mark.parametrize("spec", [WITH_PASSWORD, "deploy:s3cret@10.0.0.5"])
+def test_a_password_in_a_host_spec_is_refused(spec: str, tmp_path: Path) -> None:
+    # testinfra would put it on sshpass's command line, readable by every user (ps).
+    with pytest.raises(ValidationError, match="carries a password") as caught:
+        Settings.model_validate({"hosts": ["local://"], "gateway_hosts": [spec]})
+    assert "s3cret" not in caught.value.errors()[0]["msg"]
+    file = tmp_path / "s.yaml"
+    file.write_text(f"hosts: ['{spec}']\n")
+    with pytest.raises(SettingsError, match="carries a password") as refused:
+        load_settings(file, explicit=True, env={}, cli={}, base_dir=tmp_path)
+    assert "s3cret" not in str(refused.value)
+
+
+USES_GATEWAY_HOST = """
+def test_on_gateway_host(gateway_host):
+    pass
+"""
+
+
+def test_gateway_hosts_are_held_to_the_hosts_checked(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".yaml", settings="hosts: [local://]\ngateway_hosts: ['ssh://a@g:1']\n")
+    pytester.makepyfile(test_where=USES_GATEWAY_HOST)
+    stray = pytester.runpytest("--gateproof-config=settings.yaml", "--co")
+    assert stray.ret == pytest.ExitCode.USAGE_ERROR
+    stray.stderr.fnmatch_lines(
+        ["ERROR: gateway_hosts ?'ssh://a@g:1'? not among the hosts checked*"]
+    )
+    assert "Traceback" not in stray.stdout.str() + stray.stderr.str()
+    # testinfra's --hosts replaces hosts: gateway_hosts is held to what it names
+    given = pytester.runpytest(
+        "--gateproof-config=settings.yaml", "--co", "--hosts=local://,ssh://a@g:1"
+    )
+    assert given.ret == pytest.ExitCode.OK
+    given.stdout.fnmatch_lines(["*test_on_gateway_host*host=ssh://a@g:1*"])
+    with_password = pytester.runpytest(
+        "--gateproof-config=settings.yaml",
+        "--co",
+        "--hosts=ssh://a:s3cret@g:1",  # pragma: allowlist secret
+    )
+    assert with_password.ret == pytest.ExitCode.USAGE_ERROR
+    assert "s3cret" not in with_password.stdout.str() + with_password.stderr.str()

@@ -33,11 +33,14 @@ def check(request: pytest.FixtureRequest, evidence: Evidence) -> Check:
 @pytest.fixture(scope="session", autouse=True)
 def _fresh_probe_memory() -> Iterator[None]:
     """Targets found dead are remembered for one run only (pytester runs share a process)."""
+    from gateproof.probes.hosts import forget_down_hosts
     from gateproof.probes.http import forget_dead_targets
 
     forget_dead_targets()
+    forget_down_hosts()
     yield
     forget_dead_targets()
+    forget_down_hosts()
 
 
 @pytest.fixture(scope="session")

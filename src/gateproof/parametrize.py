@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from gateproof import hostspec
 from gateproof.errors import ConfigError
 from gateproof.probes.hosts import shown_spec
 from gateproof.settings import Settings
@@ -71,23 +72,35 @@ def _parametrize(metafunc: pytest.Metafunc, name: str, kind: str, build: Any) ->
 
 def _host_specs(config: pytest.Config) -> list[str]:
     given = config.getoption("hosts", default=None)
-    if given:
-        return [h.strip() for h in str(given).split(",") if h.strip()]
-    return list(config.stash[SETTINGS_KEY].hosts)
+    if not given:
+        return list(config.stash[SETTINGS_KEY].hosts)
+    specs = [h.strip() for h in str(given).split(",") if h.strip()]
+    if any(hostspec.password(s) for s in specs):  # as the hosts setting refuses it
+        raise pytest.UsageError(
+            "--hosts: a spec carries a password: use a key instead (IdentityFile in the file "
+            "named by ssh_config); testinfra would put the password on sshpass's command line"
+        )
+    return specs
+
+
+def check_host_specs(config: pytest.Config) -> None:
+    """At start-up, not at collection: ``--hosts`` without passwords, ``gateway_hosts`` among
+    the hosts checked (a clean usage error instead of a collection traceback)."""
+    _gateway_specs(_host_specs(config), config.stash[SETTINGS_KEY])
 
 
 def _gateway_specs(specs: list[str], settings: Settings) -> list[str]:
     """The hosts the gateway runs on: those of ``gateway_hosts``, else the first host."""
     if not settings.gateway_hosts:
         return specs[:1]
-    chosen = [s for s in specs if s in settings.gateway_hosts]
-    if not chosen:
+    strangers = [g for g in settings.gateway_hosts if g not in specs]
+    if strangers:
         raise pytest.UsageError(
-            f"gateway_hosts {[shown_spec(s) for s in settings.gateway_hosts]} names none of "
-            f"the hosts checked {[shown_spec(s) for s in specs]} (--hosts or hosts): list "
-            "the gateway's hosts among them"
+            f"gateway_hosts {[shown_spec(s) for s in strangers]} not among the hosts checked "
+            f"{[shown_spec(s) for s in specs]} (--hosts or hosts): list the gateway's hosts "
+            "among them"
         )
-    return chosen
+    return [s for s in specs if s in settings.gateway_hosts]
 
 
 def _providers(config: pytest.Config) -> list[tuple[str, str]]:

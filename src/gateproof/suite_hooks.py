@@ -59,6 +59,9 @@ def activate(config: pytest.Config) -> None:
     except SettingsError as exc:
         raise pytest.UsageError(f"gateproof settings are invalid:\n{exc}") from None
     config.stash[SETTINGS_KEY] = settings
+    from gateproof.parametrize import check_host_specs
+
+    check_host_specs(config)
     found = settings_file.is_file()
     shown = str(settings_file) if found else "(no settings file: defaults)"
     config.stash[SETTINGS_FILE_KEY] = shown

@@ -175,18 +175,21 @@ def _resources_reproducer(host: Any, cpu_source: str, settings: Settings) -> str
     return hosts.on_host(host, "cat /proc/loadavg; nproc; free -k; df -P /")
 
 
-def _targets(sources: Any, settings: Settings) -> list[tuple[str, str, int, str]]:
-    """(label, address, port, the target as the gate's probes name it)."""
+def _targets(sources: Any, settings: Settings) -> list[tuple[str, str, int, str, str]]:
+    """(label, address, port, the target as the gate's probes name it, its setting)."""
     found = []
     for name, provider in sources.active_providers().items():
         where = endpoint(str(provider.base_url))
-        found.append((f"provider {name}", where.host, where.port, str(provider.base_url)))
+        url = str(provider.base_url)
+        found.append((f"provider {name}", where.host, where.port, url, f"providers.{name}"))
     if settings.redis is not None:
         redis = settings.redis
-        found.append(("redis", redis.host, redis.port, f"redis://{redis.host}:{redis.port}"))
+        known_as = f"redis://{redis.host}:{redis.port}"
+        found.append(("redis", redis.host, redis.port, known_as, redis_probe.SETTING))
     if settings.prometheus is not None:
         where = endpoint(settings.prometheus.url)
-        found.append(("prometheus", where.host, where.port, settings.prometheus.url))
+        url = settings.prometheus.url
+        found.append(("prometheus", where.host, where.port, url, "prometheus.url"))
     return found
 
 
@@ -197,8 +200,10 @@ def test_components_reachable_from_gateway_host(
 ) -> None:
     wait = gateproof_settings.timeouts.connect_s
     failed = []
-    for label, address, port, known_as in _targets(sources, gateproof_settings):
-        reach = hosts.tcp_reach(gateway_host, address, port, wait, known_as=known_as)
+    for label, address, port, known_as, setting in _targets(sources, gateproof_settings):
+        reach = hosts.tcp_reach(
+            gateway_host, address, port, wait, known_as=known_as, setting=setting
+        )
         check.evidence.add("tcp", f"{label} {address}:{port}: {reach.detail}")
         if not reach.reachable:
             failed.append((label, f"{address}:{port}: {reach.detail}"))

@@ -20,12 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gateproof import hostspec
 from gateproof.errors import ProbeError, UnreachableError
 from gateproof.probes.http import known_dead, remember_dead
 
 SETTING = "hosts"
 SSH_SETTINGS = "ssh_config, timeouts.connect_s"
-SSH_SCHEMES = ("ssh", "safe-ssh", "paramiko")
+SSH_SCHEMES = ("ssh", "safe-ssh", "paramiko", "")  # "": user@host, paramiko
 # Hosts found unreachable in this process (testinfra keeps one Host object per spec).
 _DOWN: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
 LISTEN = "0A"
@@ -74,7 +75,7 @@ def get_host(spec: str, ssh_config: Path | None = None, connect_s: float = 3.0) 
     import testinfra
 
     extra: dict[str, Any] = {}
-    if spec.partition("://")[0] in SSH_SCHEMES:
+    if hostspec.parse(spec).scheme in SSH_SCHEMES:
         extra["timeout"] = max(1, math.ceil(connect_s))
         if ssh_config is not None:
             extra["ssh_config"] = str(ssh_config)
@@ -88,12 +89,7 @@ def get_host(spec: str, ssh_config: Path | None = None, connect_s: float = 3.0) 
 
 def shown_spec(spec: str) -> str:
     """A host spec fit for ids and messages: no password, no query (``?ssh_config=...``)."""
-    scheme, sep, rest = spec.partition("://")
-    rest = rest.split("?", 1)[0]
-    user, at, where = rest.rpartition("@")
-    if at and ":" in user:
-        user = user.split(":", 1)[0] + ":***"
-    return f"{scheme}{sep}{user}{at}{where}"
+    return hostspec.shown(spec)
 
 
 def host_name(host: Any) -> str:
@@ -217,15 +213,30 @@ def load_average_cpu(host: Any) -> CpuFigure:
     return CpuFigure(percent, f"load average 5m {load5:.2f} on {cores} core(s), /proc/loadavg")
 
 
-def tcp_reach(host: Any, address: str, port: int, timeout_s: float, *, known_as: str = "") -> Reach:
+def forget_down_hosts() -> None:
+    """Forget the hosts found unreachable (a new run: testinfra keeps its Host objects)."""
+    _DOWN.clear()
+
+
+def tcp_reach(
+    host: Any,
+    address: str,
+    port: int,
+    timeout_s: float,
+    *,
+    known_as: str = "",
+    setting: str = SETTING,
+) -> Reach:
     """Can ``host`` open a TCP connection to ``address:port`` within ``timeout_s``?
 
-    ``known_as`` is the target as the gate's own probes name it (``redis://h:p``, a URL). On
-    the local host the gate's network path is the host's: a target the gate found dead this
-    run is not waited for again, and one found dead here is not waited for by the gate's
-    probes (a dead component costs one connect timeout per run)."""
+    ``known_as`` is the target as the gate's own probes name it (``redis://h:p``, a URL),
+    ``setting`` the key it comes from. On the local host the gate's network path is the
+    host's: a target the gate could not connect to this run is not waited for again (one that
+    connected but did not answer is tried: TCP may well reach it), and one found dead here is
+    not waited for by the gate's probes (a dead component costs one connect timeout per run)."""
     local = host.backend.NAME == "local" and bool(known_as)
-    if local and (earlier := known_dead(known_as)) is not None:
+    earlier = known_dead(known_as) if local else None
+    if isinstance(earlier, UnreachableError):
         return Reach(address, port, False, str(earlier).splitlines()[0])
     target = shlex.quote(f"exec 3<>/dev/tcp/{address}/{port}")
     result = run(host, f"timeout {timeout_s:g} bash -c {target}")
@@ -243,7 +254,9 @@ def tcp_reach(host: Any, address: str, port: int, timeout_s: float, *, known_as:
             UnreachableError(
                 f"could not connect to {address}:{port} from this host: {reach.detail}",
                 target=known_as,
-                setting=SETTING,
+                setting=setting,
+                hint="start it, or fix the setting. Reproduce with:\n    "
+                f"timeout {timeout_s:g} bash -c 'exec 3<>/dev/tcp/{address}/{port}'",
             ),
         )
     return reach
