@@ -113,10 +113,16 @@ def test_the_printed_worker_command_pasted_elsewhere_joins_the_run(
             pasted.append(subprocess.Popen(["sh", "-c", command], cwd=elsewhere, env=env,
                                            stdout=quiet, stderr=quiet))  # fmt: skip
 
-    result = run_load(_plan(reference_stack, workers=1, remote=1, wait_s=30.0), key,
-                      tmp_path / "run", operator)  # fmt: skip
-    assert len(pasted) == 1
-    assert pasted[0].wait(15) == 0  # one run, then the worker exits
+    try:
+        result = run_load(_plan(reference_stack, workers=1, remote=1, wait_s=30.0), key,
+                          tmp_path / "run", operator)  # fmt: skip
+        assert len(pasted) == 1
+        assert pasted[0].wait(15) == 0  # one run, then the worker exits
+    finally:  # a failed run must not leave the pasted worker behind
+        for worker in pasted:
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait()
     assert not result.lost and result.errors == 0, result.summary()
     sent = [p.requests or 0 for p in result.processes[1:]]  # the local and the pasted worker
     assert len(sent) == 2 and min(sent) > 0, result.summary()

@@ -12,6 +12,7 @@ rule. A worker that died mid-run, or never sent a request, is reported in ``Load
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -41,8 +42,10 @@ def advertised_host(plan: LoadPlan) -> str:
     host = bind_host(plan)
     if host not in WILDCARD:
         return host
-    name = socket.getfqdn()
-    return socket.gethostname() if name.startswith("localhost") else name
+    # Not socket.getfqdn(): a reverse lookup with no timeout stalls on a broken resolver.
+    # The host name is what `hostname` prints; set load.master_bind_host where it is not
+    # the name other machines know this one by.
+    return socket.gethostname()
 
 
 def free_port(host: str) -> int:
@@ -73,19 +76,34 @@ def run_distributed(
         say(f"{plan.name}: Locust master on {advertised_host(plan)}:{port} waits up to "
             f"{plan.worker_wait_s:g} s for {expected} workers ({plan.workers} local)")  # fmt: skip
         if plan.remote_workers:
-            say(f"{plan.name}: start {plan.remote_workers} worker(s) on other machines, with the "
-                "gateway key (gateway.master_key) exported as GATEPROOF_LOAD_API_KEY: "
-                f"{command}")  # fmt: skip
+            # the version from the package metadata: importing locust monkey-patches this process
+            from importlib.metadata import version
+
+            locust_version = version("locust")
+
+            say(f"{plan.name}: start {plan.remote_workers} worker(s) on other machines (Locust "
+                f"{locust_version}, as here), with the gateway key (gateway.master_key) exported "
+                f"as GATEPROOF_LOAD_API_KEY: {command}")  # fmt: skip
     began = time.monotonic()
-    master = _spawn(plan.master_argv(where / "locust", host, port), master_env, where, "master")
-    local_host = "127.0.0.1" if host in WILDCARD else host
-    workers = [
-        _spawn(plan.worker_argv(local_host, port), worker_env, where, f"worker-{i + 1}")
-        for i in range(plan.workers)
-    ]
-    note = Progress(plan, where / "progress", began, say, expected) if say else None
-    deadline = began + plan.worker_wait_s + plan.duration_s + plan.stop_timeout_s + GRACE_S
-    ended = _reap([master, *workers], deadline, note.tick if note else None)
+    started: list[subprocess.Popen[bytes]] = []
+    try:
+        master = _spawn(plan.master_argv(where / "locust", host, port), master_env, where, "master")
+        started.append(master)
+        local_host = "127.0.0.1" if host in WILDCARD else host
+        for i in range(plan.workers):
+            started.append(
+                _spawn(plan.worker_argv(local_host, port), worker_env, where, f"worker-{i + 1}")
+            )
+        workers = started[1:]
+        note = Progress(plan, where / "progress", began, say, expected) if say else None
+        deadline = began + plan.worker_wait_s + plan.duration_s + plan.stop_timeout_s + GRACE_S
+        ended = _reap([master, *workers], deadline, note.tick if note else None)
+    except BaseException:
+        # An error or Ctrl-C here must not leave the generator loading the gateway.
+        for child in started:
+            with contextlib.suppress(OSError):
+                os.killpg(child.pid, signal.SIGKILL)
+        raise
     wall = time.monotonic() - began
     status, master_cpu, _ = ended[master.pid]
     samples_file = where / "samples.csv"
