@@ -122,28 +122,45 @@ def same_text(committed: str, rendered: str) -> bool:
 
 def same_as_render(committed: str, sources: Sources, rendered: dict[str, Any]) -> bool:
     """``same_text(committed, render(sources))`` without building the render's text (20 MB
-    of lines for 10,000 models): its header is compared as ``same_text`` does, then its body
-    line by line against the rest of ``committed`` (the stamps never stand in a body line).
-    ``rendered``: ``config_dict(sources)``, already built by the caller."""
+    of lines for 10,000 models). ``rendered``: ``config_dict(sources)``, already built.
+
+    Usually one pass: the body of a current file starts after its first blank line (the
+    header's lines are never blank), and a match there plus a header ``same_text`` accepts
+    is the same verdict. Otherwise the exact way: the header first (its line count depends
+    on the body's references), then the body line by line."""
     with gc_paused():
-        env: set[str] = set()
-        count = 0
-        for line in iter_emit(rendered):  # the header names the body's references
+        cut = committed.find("\n\n") + 2
+        env = _body_env(committed, cut, rendered) if cut > 1 else None
+        if env is not None and same_text(committed[:cut], _head(sources, env)):
+            return True
+        env = set()
+        for line in iter_emit(rendered):
             env.update(ENV_REF.findall(line))  # (a reference never spans lines)
-            count += 1
-        head = header(UNSTAMPED, sources.sha256, sorted(env)) + "\n"
+        head = _head(sources, env)
         cut = 0
         for _ in range(head.count("\n")):
             cut = committed.find("\n", cut) + 1
             if cut == 0:
                 return False
-        if not same_text(committed[:cut], head):
-            return False
-        if count == 0:  # the body of nothing is one newline
-            return committed[cut:] == "\n"
-        for line in iter_emit(rendered):
-            end = cut + len(line)
-            if not committed.startswith(line, cut) or committed[end : end + 1] != "\n":
-                return False
-            cut = end + 1
-        return cut == len(committed)
+        return same_text(committed[:cut], head) and _body_env(committed, cut, rendered) is not None
+
+
+def _head(sources: Sources, env: set[str]) -> str:
+    """The header ``render`` writes before the body, with the blank line after it."""
+    return header(UNSTAMPED, sources.sha256, sorted(env)) + "\n"
+
+
+def _body_env(committed: str, cut: int, rendered: dict[str, Any]) -> set[str] | None:
+    """The references of the rendered body when ``committed[cut:]`` is exactly that body,
+    else None."""
+    env: set[str] = set()
+    count = 0
+    for line in iter_emit(rendered):
+        end = cut + len(line)
+        if not committed.startswith(line, cut) or committed[end : end + 1] != "\n":
+            return None
+        env.update(ENV_REF.findall(line))
+        cut, count = end + 1, count + 1
+    if count == 0:  # the body of nothing is one newline
+        return env if committed[cut:] == "\n" else None
+    return env if cut == len(committed) else None
