@@ -161,3 +161,25 @@ def test_a_large_file_differing_only_in_leading_comments_shares_the_parse(tmp_pa
     lines = [doc.line(["m5", "rpm"]) for doc in (one, two, three)]
     assert lines == [13, 16, 13]
     assert "not valid YAML" in _findings(broken, broken.read_bytes())[0]
+
+
+def test_models_with_the_same_given_fields_share_one_set_of_them(tmp_path: Path) -> None:
+    """pydantic's per-instance set of given fields is shared (memory), and still right."""
+    from gateproof.schema import load_litellm_config
+
+    path = tmp_path / "litellm.yaml"
+    entries = [("a", "rpm: 5"), ("b", "rpm: 6"), ("c", "tpm: 7")]
+    path.write_text(
+        "model_list:\n"
+        + "".join(
+            f"  - model_name: {name}\n    litellm_params: {{model: ollama/{name}, {limit}}}\n"
+            for name, limit in entries
+        )
+    )
+    config, _doc = load_litellm_config(path)
+    a, b, c = (entry.litellm_params for entry in config.model_list)
+    assert a.__pydantic_fields_set__ is b.__pydantic_fields_set__
+    assert c.model_fields_set == {"model", "tpm"} and a.model_fields_set == {"model", "rpm"}
+    assert b.model_dump(exclude_unset=True) == {"model": "ollama/b", "rpm": 6}
+    assert a.model_copy(update={"tpm": 1}).model_fields_set == {"model", "rpm", "tpm"}
+    assert b.model_fields_set == {"model", "rpm"}
