@@ -4,14 +4,16 @@ retention, rollback round trip, and atomic writes under a simulated crash."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
-from gateproof import history
+from gateproof import drift, history
 from gateproof.generate import check, config_dict, generate, render, stamp_of, unstamped
 from gateproof.schema import GENERATED_FILE, MAPPINGS_FILE, LiteLLMConfig, load_sources
 
@@ -56,6 +58,34 @@ def test_rendered_text_is_the_config_and_loads_strictly(scratch_config: Path) ->
 
 def test_the_committed_reference_config_is_current(scratch_config: Path) -> None:
     assert check(scratch_config) == ""
+
+
+@pytest.mark.parametrize(
+    ("edit", "same"),
+    [
+        (lambda t: t, True),
+        (lambda t: t.replace("# sources-sha256: ", "# sources-sha256: 00", 1), True),
+        (lambda t: t.replace("# version: ", "# version: 1", 1), True),
+        (lambda t: re.sub(r"^# version: .*$", "", t, count=1, flags=re.M), True),
+        (lambda t: t.replace("Do not edit", "Do  not edit", 1), False),
+        (lambda t: "# one more comment\n" + t, False),
+        (lambda t: t.replace("model_list:\n", "model_list:\n# version: x\n", 1), False),
+        (lambda t: t.replace("rpm: ", "rpm:  ", 1), False),
+        (lambda t: t[:-1], False),
+        (lambda t: t + "\n", False),
+        (lambda t: t.replace("\n", "\r\n"), False),
+        (lambda t: t.split("\n\n")[0] + "\n\n", False),
+        (lambda t: "", False),
+    ],
+)
+def test_text_comparison_without_a_render_agrees_with_one(
+    scratch_config: Path, edit: Any, same: bool
+) -> None:
+    """PRE-CFG-02 compares the committed text with a render it never builds in full."""
+    sources = load_sources(scratch_config)
+    text = edit((scratch_config / GENERATED_FILE).read_text(encoding="utf-8"))
+    assert drift.same_text(text, render(sources)) is same
+    assert drift.same_as_render(text, sources, config_dict(sources)) is same
 
 
 def test_stale_and_hand_edited_files_show_a_diff(scratch_config: Path) -> None:

@@ -10,7 +10,7 @@ import yaml
 
 from gateproof.errors import ConfigError
 from gateproof.schema import load_sources, load_yaml
-from gateproof.schema.yamlsrc import MAX_SOURCE_BYTES
+from gateproof.schema.yamlsrc import EAGER_LINES_BYTES, MAX_SOURCE_BYTES
 
 REFERENCE = Path(__file__).resolve().parents[2] / "config"
 
@@ -145,3 +145,41 @@ def test_the_settings_file_is_read_by_the_same_loader(tmp_path: Path) -> None:
     path.write_text("deployment:\n\tname: x\n")
     with pytest.raises(SettingsError, match="indent with spaces"):
         load_settings(path, explicit=True, env={}, cli={}, base_dir=tmp_path)
+
+
+def test_a_large_file_differing_only_in_leading_comments_shares_the_parse(tmp_path: Path) -> None:
+    """Two generated versions differ in their header: the second is not parsed again, and
+    its line numbers are still its own."""
+    body = "".join(f"m{i}:\n  rpm: {i}\n" for i in range(EAGER_LINES_BYTES // 12))
+    first, second, odd, broken = (tmp_path / f"{n}.yaml" for n in ("a", "b", "c", "d"))
+    first.write_text("# version: 1\n" + body)
+    second.write_text("# version: 2\n#\n\n# more\n" + body)
+    odd.write_text("# versión 3\n" + body)  # not plain ASCII: parsed on its own
+    broken.write_bytes(b"# version: 4\x00\n" + body.encode())
+    one, two, three = load_yaml(first), load_yaml(second), load_yaml(odd)
+    assert two.data is one.data and three.data is not one.data and three.data == one.data
+    lines = [doc.line(["m5", "rpm"]) for doc in (one, two, three)]
+    assert lines == [13, 16, 13]
+    assert "not valid YAML" in _findings(broken, broken.read_bytes())[0]
+
+
+def test_models_with_the_same_given_fields_share_one_set_of_them(tmp_path: Path) -> None:
+    """pydantic's per-instance set of given fields is shared (memory), and still right."""
+    from gateproof.schema import load_litellm_config
+
+    path = tmp_path / "litellm.yaml"
+    entries = [("a", "rpm: 5"), ("b", "rpm: 6"), ("c", "tpm: 7")]
+    path.write_text(
+        "model_list:\n"
+        + "".join(
+            f"  - model_name: {name}\n    litellm_params: {{model: ollama/{name}, {limit}}}\n"
+            for name, limit in entries
+        )
+    )
+    config, _doc = load_litellm_config(path)
+    a, b, c = (entry.litellm_params for entry in config.model_list)
+    assert a.__pydantic_fields_set__ is b.__pydantic_fields_set__
+    assert c.model_fields_set == {"model", "tpm"} and a.model_fields_set == {"model", "rpm"}
+    assert b.model_dump(exclude_unset=True) == {"model": "ollama/b", "rpm": 6}
+    assert a.model_copy(update={"tpm": 1}).model_fields_set == {"model", "rpm", "tpm"}
+    assert b.model_fields_set == {"model", "rpm"}

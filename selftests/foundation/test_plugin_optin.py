@@ -133,3 +133,22 @@ def test_config_value_inside_the_project_is_fine(pytester: pytest.Pytester) -> N
     (pytester.path / "runs" / "ref" / "settings.yaml").write_text("{}\n")
     result = pytester.runpytest("--gateproof-config", "runs/ref/settings.yaml")
     result.assert_outcomes(passed=1)
+
+
+def test_gateproof_modules_are_imported_without_assert_rewriting(pytester: pytest.Pytester) -> None:
+    """Rewriting them costs start-up time and gains nothing (their asserts narrow types);
+    the suite's own test modules are still rewritten."""
+    pytester.makepyfile(
+        test_loaders="""
+        import sys
+
+        import gateproof.cmdline
+
+        def test_loaders():
+            rewriter = "AssertionRewritingHook"
+            assert type(sys.modules["gateproof.cmdline"].__loader__).__name__ != rewriter
+            assert type(__loader__).__name__ == rewriter
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)

@@ -111,11 +111,14 @@ def render_body(sources: Sources) -> str:
         return "\n".join(emit(config_dict(sources))) + "\n"
 
 
+ENV_REF = re.compile(r"os\.environ/([A-Za-z_][A-Za-z0-9_]*)")
+
+
 def render(sources: Sources, version: str = UNSTAMPED) -> str:
     """The whole generated file; ``version`` is the only part that is not a pure function of
     the sources."""
     body = render_body(sources)
-    env = sorted(set(re.findall(r"os\.environ/([A-Za-z_][A-Za-z0-9_]*)", body)))
+    env = sorted(set(ENV_REF.findall(body)))
     return header(version, sources.sha256, env) + "\n" + body
 
 

@@ -142,9 +142,11 @@ def swapped_limit_findings(sources: Sources) -> list[str]:
     return out
 
 
-def header_env_findings(config_dir: Path, doc: YamlDoc) -> list[str]:
-    """Only for a gateproof-generated file (it has the header)."""
-    text = (config_dir / GENERATED_FILE).read_text(encoding="utf-8")
+def header_env_findings(config_dir: Path, doc: YamlDoc, text: str | None = None) -> list[str]:
+    """Only for a gateproof-generated file (it has the header). ``text``: the file's, when
+    already read."""
+    if text is None:
+        text = (config_dir / GENERATED_FILE).read_text(encoding="utf-8")
     header = _HEADER_ENV.search(text)
     if header is None:
         return []

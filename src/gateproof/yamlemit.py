@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from yaml.resolver import Resolver
@@ -18,7 +19,7 @@ _PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_./-]*$")
 _RESOLVERS: dict[str | None, list[tuple[str, re.Pattern[str]]]] = Resolver.yaml_implicit_resolvers
 
 
-@functools.lru_cache(maxsize=65536, typed=True)
+@functools.lru_cache(maxsize=4096, typed=True)
 def scalar(value: Any) -> str:
     if value is None:
         return "null"
@@ -69,3 +70,16 @@ def _member(head: str, item: Any, indent: int) -> list[str]:
             return [f"{head} [{', '.join(scalar(i) for i in item)}]"]
         return [head, *emit(item, indent + 2)]
     return [f"{head} {scalar(item)}"]
+
+
+def iter_emit(value: dict[Any, Any]) -> Iterator[str]:
+    """The lines of ``emit(value)``, a long list's items one at a time (a 10,000-model list
+    is never held as lines)."""
+    for key, item in value.items():
+        head = f"{scalar(key)}:"
+        if isinstance(item, list) and not _flow_ok(item):
+            yield head
+            for element in item:
+                yield from emit([element], 2)
+        else:
+            yield from _member(head, item, 0)

@@ -120,6 +120,8 @@ class YamlDoc:
     # the text, zlib-packed (a tenth of its size), while the tables are not built
     _packed: bytes | None = field(default=None, repr=False)
     _tree: Any = field(default=None, repr=False)  # the data ``lines`` describe, when not ``data``
+    _spent: int = field(default=0, repr=False)  # values counted against the alias budget
+    _body_digest: str | None = field(default=None, repr=False)  # sha256 past leading comments
 
     @property
     def name(self) -> str:
@@ -203,11 +205,44 @@ def load_yaml(path: Path, max_bytes: int = MAX_SOURCE_BYTES, allow_empty: bool =
     key = (hashlib.sha256(raw).hexdigest(), max_bytes, allow_empty)
     doc = _PARSED.get(key)
     if doc is None:
-        doc = _load_yaml(path, max_bytes, allow_empty)
+        doc = _same_body(path, raw, key) or _load_yaml(path, max_bytes, allow_empty)
         while len(_PARSED) >= _PARSED_KEEP:
             _PARSED.pop(next(iter(_PARSED)))
         _PARSED[key] = doc
     return doc if doc.path == path else dataclasses.replace(doc, path=path, _name="")
+
+
+# Lines a YAML parser reads as nothing at the top of a file: comments and blank lines, in
+# plain ASCII (other characters may be line breaks or refused by the parser).
+_HEADER = re.compile(rb"(?:#[\t\x20-\x7e]*)?\r?\n")
+
+
+def _same_body(path: Path, raw: bytes, key: tuple[str, int, bool]) -> YamlDoc | None:
+    """A large file that differs from a cached one only in its leading comments (two
+    generated versions: their header names the version) has the same data: share it (read
+    only) instead of parsing 2 MB again; its own text, packed, gives its own line numbers."""
+    if len(raw) <= EAGER_LINES_BYTES:
+        return None  # small files carry line tables that belong to their own data
+    digest = hashlib.sha256(raw[_body_start(raw) :]).hexdigest()
+    for other_key, other in _PARSED.items():
+        if other_key[1:] != key[1:] or other._body_digest != digest:
+            continue
+        if other._spent > len(raw) + 10_000:
+            return None  # this file's alias budget is smaller: let the parser judge
+        text = _decode(raw, display_path(path))
+        doc = YamlDoc(path=path, data=other.data, digest=key[0])
+        doc._packed = zlib.compress(text.encode("utf-8"), 1)
+        doc._spent, doc._body_digest = other._spent, other._body_digest
+        return doc
+    return None
+
+
+def _body_start(raw: bytes) -> int:
+    """Offset of the first line that is not a comment or blank."""
+    position = 0
+    while match := _HEADER.match(raw, position):
+        position = match.end()
+    return position
 
 
 def _load_yaml(path: Path, max_bytes: int, allow_empty: bool) -> YamlDoc:
@@ -257,6 +292,8 @@ def _load_yaml(path: Path, max_bytes: int, allow_empty: bool) -> YamlDoc:
         raise ConfigError([f"{name}:1: the top level is {kind}; expected a mapping (key: value)"])
     if not eager:
         doc._packed = zlib.compress(text.encode("utf-8"), 1)
+        doc._spent = len(raw) + 10_000 - builder.budget
+        doc._body_digest = hashlib.sha256(raw[_body_start(raw) :]).hexdigest()
     return doc
 
 
