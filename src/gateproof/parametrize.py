@@ -5,6 +5,8 @@ A test that asks for one of these fixtures runs once per value, with readable id
     deployment_host  a testinfra host per ``--hosts`` or the ``hosts`` setting (``host=SPEC``)
     gateway_host     the same, for the hosts the gateway runs on only (``gateway_hosts``;
                      default: the first of ``hosts``)
+    replica_host     (not parametrized) the gateway host of this test's ``replica``: the one
+                     whose address is the replica URL's host (see ``replica_host_spec``)
     routed_model     every model the sources route (``model=NAME``): a ``RoutedModel``
     fallback_chain   every chain of the generated config (``chain=NAME``): a FallbackChain
     stoppable_chain  the first chain whose first fallback survives stopping the primary's
@@ -14,13 +16,14 @@ Sources that do not load give one erroring case that shows their findings.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from gateproof.errors import ConfigError
-from gateproof.probes.hosts import shown_spec
+from gateproof.probes.hosts import SSH_SCHEMES, shown_spec
 from gateproof.settings import Settings
 from gateproof.stashkeys import SETTINGS_KEY
 
@@ -74,6 +77,49 @@ def _host_specs(config: pytest.Config) -> list[str]:
     if given:
         return [h.strip() for h in str(given).split(",") if h.strip()]
     return list(config.stash[SETTINGS_KEY].hosts)
+
+
+def gateway_specs(config: pytest.Config) -> list[str]:
+    """The specs of the hosts the gateway runs on, as ``gateway_host`` is parametrized."""
+    return _gateway_specs(_host_specs(config), config.stash[SETTINGS_KEY])
+
+
+def _spec_address(spec: str) -> str | None:
+    """The address a spec reaches (``local`` for ``local://``); None for other backends."""
+    scheme, _sep, rest = spec.partition("://")
+    if scheme == "local":
+        return "local"
+    if scheme not in SSH_SCHEMES:
+        return None
+    where = rest.split("?", 1)[0].rpartition("@")[2]
+    if where.startswith("["):  # [::1]:22
+        return where[1:].split("]", 1)[0].lower()
+    return where.split(":", 1)[0].lower()
+
+
+def _loopback(address: str) -> bool:
+    if address in ("local", "localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+def replica_host_spec(url: str, specs: list[str]) -> str | None:
+    """The gateway host a replica URL runs on: the spec whose host is the URL's host, written
+    the same way (name or IP); else, for a loopback URL (the machine gateproof runs on), the
+    first spec that is that machine (``local://`` or a loopback address). None: no match."""
+    from gateproof.probes.endpoint import endpoint
+
+    wanted = endpoint(url).host.strip("[]").lower()
+    addresses = [(s, _spec_address(s)) for s in specs]
+    exact = [s for s, a in addresses if a == wanted]
+    if exact:
+        return exact[0]
+    if _loopback(wanted):
+        return next((s for s, a in addresses if a is not None and _loopback(a)), None)
+    return None
 
 
 def _gateway_specs(specs: list[str], settings: Settings) -> list[str]:
@@ -147,10 +193,14 @@ def _host_cache() -> dict[str, Any]:
 
 
 def _host(request: pytest.FixtureRequest, cache: dict[str, Any]) -> Any:
+    return host_of(request.config, str(request.param), cache)
+
+
+def host_of(config: pytest.Config, spec: str, cache: dict[str, Any]) -> Any:
+    """The testinfra host of ``spec``, one per spec in the session (``cache``)."""
     from gateproof.probes.hosts import get_host
 
-    settings: Settings = request.config.stash[SETTINGS_KEY]
-    spec = str(request.param)
+    settings: Settings = config.stash[SETTINGS_KEY]
     if spec not in cache:
         cache[spec] = get_host(spec, settings.ssh_config, settings.timeouts.connect_s)
     return cache[spec]
@@ -167,6 +217,29 @@ def deployment_host(request: pytest.FixtureRequest, _host_cache: dict[str, Any])
 def gateway_host(request: pytest.FixtureRequest, _host_cache: dict[str, Any]) -> Any:
     """A testinfra host the gateway runs on (``gateway_hosts``; default the first host)."""
     return _host(request, _host_cache)
+
+
+@pytest.fixture
+def replica_host(request: pytest.FixtureRequest, _host_cache: dict[str, Any]) -> Any:
+    """The testinfra host of the gateway host that runs this test's ``replica`` (its address
+    is the replica URL's host); no such host among the gateway hosts is an error naming the
+    settings, decided before the replica is called."""
+    from gateproof.errors import ProbeError
+
+    replica = request.getfixturevalue("replica")
+    specs = gateway_specs(request.config)
+    spec = replica_host_spec(replica.url, specs)
+    if spec is None:
+        raise ProbeError(
+            f"{replica.label} runs on none of the gateway hosts "
+            f"{[shown_spec(s) for s in specs]}: its URL's host names none of them",
+            target=f"{replica.url} (from {replica.source})",
+            setting="gateway.replicas, gateway_hosts",
+            hint="list the host each replica runs on in hosts and gateway_hosts, written as "
+            "in the replica's URL (the same name or IP; a loopback URL: local:// or a "
+            "loopback address)",
+        )
+    return host_of(request.config, spec, _host_cache)
 
 
 @pytest.fixture
