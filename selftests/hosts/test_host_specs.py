@@ -74,3 +74,11 @@ def test_loopback_replica_on_a_loopback_ssh_host() -> None:
     assert replica_host_spec("http://127.0.0.1:4000", specs) == specs[1]
     assert replica_host_spec("http://[::1]:4000", specs) == specs[2]
     assert replica_host_spec("http://127.0.0.1:4000", specs[:1]) is None
+
+
+def test_replica_at_this_machines_own_name_runs_on_local() -> None:
+    import socket
+
+    url = f"http://{socket.gethostname()}:4000"
+    assert replica_host_spec(url, GATEWAY_HOSTS) == "local://"
+    assert replica_host_spec(url, GATEWAY_HOSTS[:2]) is None

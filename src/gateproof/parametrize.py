@@ -109,7 +109,8 @@ def _loopback(address: str) -> bool:
 def replica_host_spec(url: str, specs: list[str]) -> str | None:
     """The gateway host a replica URL runs on: the spec whose host is the URL's host, written
     the same way (name or IP); else, for a loopback URL (the machine gateproof runs on), the
-    first spec that is that machine (``local://`` or a loopback address). None: no match."""
+    first spec that is that machine (``local://`` or a loopback address); a URL naming this
+    machine by its own name or IP: ``local://``. None: no match."""
     from gateproof.probes.endpoint import endpoint
 
     wanted = endpoint(url).host.strip("[]").lower()
@@ -119,7 +120,28 @@ def replica_host_spec(url: str, specs: list[str]) -> str | None:
         return exact[0]
     if _loopback(wanted):
         return next((s for s, a in addresses if a is not None and _loopback(a)), None)
+    if "local" in [a for _s, a in addresses] and _this_machine(wanted):
+        return next(s for s, a in addresses if a == "local")
     return None
+
+
+def _this_machine(address: str) -> bool:
+    """``address`` is this machine's name or one of its IPs (one it can bind to): a replica
+    URL written with the gateway machine's own LAN address runs on ``local://``."""
+    import socket
+
+    if address in (socket.gethostname().lower(), socket.getfqdn().lower()):
+        return True
+    try:
+        family = socket.AF_INET6 if ipaddress.ip_address(address).version == 6 else socket.AF_INET
+    except ValueError:
+        return False
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((address, 0))  # local, no packet sent
+        except OSError:
+            return False
+    return True
 
 
 def _gateway_specs(specs: list[str], settings: Settings) -> list[str]:
