@@ -141,7 +141,7 @@ def test_gateway_service_restarted_and_clean(
             check.evidence.add(
                 "live log",
                 f"the tagged request went through gateway.url to {elsewhere}: found in that "
-                f"host's log, not in this one's; no replica of gateway.replicas runs on this "
+                "host's log, not in this one's; no replica of gateway.replicas runs on this "
                 "host, so this host's log is not shown to be the live one",
             )
     if not scan.tag_found and elsewhere is None:
