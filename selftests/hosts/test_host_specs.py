@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from gateproof.parametrize import replica_host_spec
 from gateproof.probes import hosts
 from gateproof.settings import Settings
 from gateproof.settings_loader import SettingsError, load_settings
@@ -88,3 +89,35 @@ def test_gateway_hosts_are_held_to_the_hosts_checked(pytester: pytest.Pytester) 
     )
     assert with_password.ret == pytest.ExitCode.USAGE_ERROR
     assert "s3cret" not in with_password.stdout.str() + with_password.stderr.str()
+
+
+GATEWAY_HOSTS = ["ssh://root@10.0.0.5:22", "ssh://deploy@gw-b.example:2222", "local://"]
+
+
+@pytest.mark.parametrize(
+    ("url", "host"),
+    [
+        ("http://10.0.0.5:4000", "ssh://root@10.0.0.5:22"),  # the replica's own host, not the first
+        ("http://GW-B.example:4000", "ssh://deploy@gw-b.example:2222"),
+        ("http://127.0.0.1:4000", "local://"),  # loopback: the machine gateproof runs on
+        ("http://localhost:4000", "local://"),
+        ("http://10.0.0.6:4000", None),  # on no gateway host: never checked elsewhere
+    ],
+)
+def test_replica_runs_on_the_gateway_host_its_url_names(url: str, host: str | None) -> None:
+    assert replica_host_spec(url, GATEWAY_HOSTS) == host
+
+
+def test_loopback_replica_on_a_loopback_ssh_host() -> None:
+    specs = ["ssh://root@10.0.0.5:22", "ssh://root@127.0.0.2:8240", "ssh://root@[::1]:8241"]
+    assert replica_host_spec("http://127.0.0.1:4000", specs) == specs[1]
+    assert replica_host_spec("http://[::1]:4000", specs) == specs[2]
+    assert replica_host_spec("http://127.0.0.1:4000", specs[:1]) is None
+
+
+def test_replica_at_this_machines_own_name_runs_on_local() -> None:
+    import socket
+
+    url = f"http://{socket.gethostname()}:4000"
+    assert replica_host_spec(url, GATEWAY_HOSTS) == "local://"
+    assert replica_host_spec(url, GATEWAY_HOSTS[:2]) is None

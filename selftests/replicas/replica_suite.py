@@ -42,10 +42,14 @@ class Record:
         return [t for t in self.tests(item) if t["outcome"] in BAD]
 
 
-def run_suite(stack: ReferenceStack, record_dir: Path, marker: str, select: str) -> Record:
-    """``pytest tests -m MARKER -k SELECT`` on the stack's settings, with a record."""
+def run_suite(
+    stack: ReferenceStack, record_dir: Path, marker: str, select: str, settings: Path | None = None
+) -> Record:
+    """``pytest tests -m MARKER -k SELECT`` on the stack's settings (or ``settings``), with a
+    record."""
     argv = [sys.executable, "-m", "pytest", "tests", "-m", marker, "-k", select, "-q",
-            "--tb=no", "-p", "no:cacheprovider", f"--gateproof-config={stack.settings_path}",
+            "--tb=no", "-p", "no:cacheprovider",
+            f"--gateproof-config={settings or stack.settings_path}",
             "--gateproof-record", str(record_dir)]  # fmt: skip
     env = dict(os.environ)
     env.pop("PYTEST_XDIST_WORKER", None)
@@ -57,6 +61,15 @@ def run_suite(stack: ReferenceStack, record_dir: Path, marker: str, select: str)
                              f"{done.stderr[-2000:]}")  # fmt: skip
     data = json.loads(record_file.read_text(encoding="utf-8"))
     return Record(data["verdict"], data["items"], done.stdout + done.stderr)
+
+
+def settings_copy(stack: ReferenceStack, name: str, edit: Callable[[dict[str, Any]], None]) -> Path:
+    """The stack's settings with ``edit`` applied, written beside them (relative paths hold)."""
+    data = yaml.safe_load(stack.settings_path.read_text(encoding="utf-8"))
+    edit(data)
+    path = stack.settings_path.with_name(name)
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
 
 
 def config_copy(stack: ReferenceStack, path: Path, edit: Callable[[dict[str, Any]], None]) -> Path:

@@ -5,6 +5,8 @@ A test that asks for one of these fixtures runs once per value, with readable id
     deployment_host  a testinfra host per ``--hosts`` or the ``hosts`` setting (``host=SPEC``)
     gateway_host     the same, for the hosts the gateway runs on only (``gateway_hosts``;
                      default: the first of ``hosts``)
+    replica_host     (not parametrized) the gateway host of this test's ``replica``: the one
+                     whose address is the replica URL's host (see ``replica_host_spec``)
     routed_model     every model the sources route (``model=NAME``): a ``RoutedModel``
     fallback_chain   every chain of the generated config (``chain=NAME``): a FallbackChain
     stoppable_chain  the first chain whose first fallback survives stopping the primary's
@@ -14,6 +16,7 @@ Sources that do not load give one erroring case that shows their findings.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +24,7 @@ import pytest
 
 from gateproof import hostspec
 from gateproof.errors import ConfigError
-from gateproof.probes.hosts import shown_spec
+from gateproof.probes.hosts import SSH_SCHEMES, shown_spec
 from gateproof.settings import Settings
 from gateproof.stashkeys import SETTINGS_KEY
 
@@ -87,6 +90,71 @@ def check_host_specs(config: pytest.Config) -> None:
     """At start-up, not at collection: ``--hosts`` without passwords, ``gateway_hosts`` among
     the hosts checked (a clean usage error instead of a collection traceback)."""
     _gateway_specs(_host_specs(config), config.stash[SETTINGS_KEY])
+
+
+def gateway_specs(config: pytest.Config) -> list[str]:
+    """The specs of the hosts the gateway runs on, as ``gateway_host`` is parametrized."""
+    return _gateway_specs(_host_specs(config), config.stash[SETTINGS_KEY])
+
+
+def _spec_address(spec: str) -> str | None:
+    """The address a spec reaches (``local`` for ``local://``); None for other backends."""
+    scheme, _sep, rest = spec.partition("://")
+    if scheme == "local":
+        return "local"
+    if scheme not in SSH_SCHEMES:
+        return None
+    where = rest.split("?", 1)[0].rpartition("@")[2]
+    if where.startswith("["):  # [::1]:22
+        return where[1:].split("]", 1)[0].lower()
+    return where.split(":", 1)[0].lower()
+
+
+def _loopback(address: str) -> bool:
+    if address in ("local", "localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+def replica_host_spec(url: str, specs: list[str]) -> str | None:
+    """The gateway host a replica URL runs on: the spec whose host is the URL's host, written
+    the same way (name or IP); else, for a loopback URL (the machine gateproof runs on), the
+    first spec that is that machine (``local://`` or a loopback address); a URL naming this
+    machine by its own name or IP: ``local://``. None: no match."""
+    from gateproof.probes.endpoint import endpoint
+
+    wanted = endpoint(url).host.strip("[]").lower()
+    addresses = [(s, _spec_address(s)) for s in specs]
+    exact = [s for s, a in addresses if a == wanted]
+    if exact:
+        return exact[0]
+    if _loopback(wanted):
+        return next((s for s, a in addresses if a is not None and _loopback(a)), None)
+    if "local" in [a for _s, a in addresses] and _this_machine(wanted):
+        return next(s for s, a in addresses if a == "local")
+    return None
+
+
+def _this_machine(address: str) -> bool:
+    """``address`` is this machine's name or one of its IPs (one it can bind to): a replica
+    URL written with the gateway machine's own LAN address runs on ``local://``."""
+    import socket
+
+    if address in (socket.gethostname().lower(), socket.getfqdn().lower()):
+        return True
+    try:
+        family = socket.AF_INET6 if ipaddress.ip_address(address).version == 6 else socket.AF_INET
+    except ValueError:
+        return False
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((address, 0))  # local, no packet sent
+        except OSError:
+            return False
+    return True
 
 
 def _gateway_specs(specs: list[str], settings: Settings) -> list[str]:
@@ -160,10 +228,14 @@ def _host_cache() -> dict[str, Any]:
 
 
 def _host(request: pytest.FixtureRequest, cache: dict[str, Any]) -> Any:
+    return host_of(request.config, str(request.param), cache)
+
+
+def host_of(config: pytest.Config, spec: str, cache: dict[str, Any]) -> Any:
+    """The testinfra host of ``spec``, one per spec in the session (``cache``)."""
     from gateproof.probes.hosts import get_host
 
-    settings: Settings = request.config.stash[SETTINGS_KEY]
-    spec = str(request.param)
+    settings: Settings = config.stash[SETTINGS_KEY]
     if spec not in cache:
         cache[spec] = get_host(spec, settings.ssh_config, settings.timeouts.connect_s)
     return cache[spec]
@@ -180,6 +252,29 @@ def deployment_host(request: pytest.FixtureRequest, _host_cache: dict[str, Any])
 def gateway_host(request: pytest.FixtureRequest, _host_cache: dict[str, Any]) -> Any:
     """A testinfra host the gateway runs on (``gateway_hosts``; default the first host)."""
     return _host(request, _host_cache)
+
+
+@pytest.fixture
+def replica_host(request: pytest.FixtureRequest, _host_cache: dict[str, Any]) -> Any:
+    """The testinfra host of the gateway host that runs this test's ``replica`` (its address
+    is the replica URL's host); no such host among the gateway hosts is an error naming the
+    settings, decided before the replica is called."""
+    from gateproof.errors import ProbeError
+
+    replica = request.getfixturevalue("replica")
+    specs = gateway_specs(request.config)
+    spec = replica_host_spec(replica.url, specs)
+    if spec is None:
+        raise ProbeError(
+            f"{replica.label} runs on none of the gateway hosts "
+            f"{[shown_spec(s) for s in specs]}: its URL's host names none of them",
+            target=f"{replica.url} (from {replica.source})",
+            setting="gateway.replicas, gateway_hosts",
+            hint="list the host each replica runs on in hosts and gateway_hosts, written as "
+            "in the replica's URL (the same name or IP; a loopback URL: local:// or a "
+            "loopback address)",
+        )
+    return host_of(request.config, spec, _host_cache)
 
 
 @pytest.fixture

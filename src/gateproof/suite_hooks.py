@@ -59,9 +59,6 @@ def activate(config: pytest.Config) -> None:
     except SettingsError as exc:
         raise pytest.UsageError(f"gateproof settings are invalid:\n{exc}") from None
     config.stash[SETTINGS_KEY] = settings
-    from gateproof.parametrize import check_host_specs
-
-    check_host_specs(config)
     found = settings_file.is_file()
     shown = str(settings_file) if found else "(no settings file: defaults)"
     config.stash[SETTINGS_FILE_KEY] = shown
@@ -82,6 +79,10 @@ def activate(config: pytest.Config) -> None:
     config.pluginmanager.register(sys.modules[__name__], "gateproof-suite")
     for module in FIXTURE_MODULES:
         config.pluginmanager.import_plugin(module)
+    # After import_plugin: importing it earlier would keep pytest from rewriting its asserts.
+    from gateproof.parametrize import check_host_specs
+
+    check_host_specs(config)
     # Collection notes on every process; record, verdict and reports on the controller only.
     recorder.install(config)
 

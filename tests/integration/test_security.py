@@ -57,8 +57,11 @@ def test_cors_origins_hold_no_wildcard(
             actual=f"{origins}"
             + ("" if origins else " (LiteLLM then answers any origin with '*')"),
             details=[("fix", "set LITELLM_CORS_ORIGINS in the gateway's environment")],
-            reproduce=f"pid=$(ss -Hltnp 'sport = :{port}' | grep -o 'pid=[0-9]*' | head -1 | "
-            "cut -d= -f2); tr '\\0' '\\n' < /proc/$pid/environ | grep LITELLM_CORS",
+            reproduce=hosts.on_host(
+                gateway_host,
+                f"pid=$(ss -Hltnp 'sport = :{port}' | grep -o 'pid=[0-9]*' | head -1 | "
+                "cut -d= -f2); tr '\\0' '\\n' < /proc/$pid/environ | grep LITELLM_CORS",
+            ),
         )
 
 
@@ -179,7 +182,7 @@ def test_local_gateway_listens_on_loopback_only(
             expected="listening on loopback only (127.0.0.1 or ::1)",
             actual=f"listening on {shown}",
             details=[("fix", "start the gateway with --host 127.0.0.1")] if exposed else [],
-            reproduce=f"ss -ltnp 'sport = :{port}'",
+            reproduce=hosts.on_host(gateway_host, f"ss -ltnp 'sport = :{port}'"),
         )
 
 

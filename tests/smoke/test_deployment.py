@@ -13,12 +13,15 @@ listens on the gateway port.
 from __future__ import annotations
 
 import datetime as dt
+import shlex
 from typing import Any
 
 import pytest
 
 from gateproof.failure import Check
 from gateproof.fixtures import not_applicable
+from gateproof.fixtures_replicas import Replica, replicas_of
+from gateproof.parametrize import gateway_specs, host_of, replica_host_spec
 from gateproof.probes import deploy, gateway_log, hosts
 from gateproof.probes.endpoint import endpoint
 from gateproof.probes.gateway import GatewayProbe, nonce
@@ -42,8 +45,10 @@ def test_deployed_config_is_the_generated_file(
     deployed = deploy.host_file(gateway_host, gateway.deployed_config)
     check.evidence.add("generated", f"{generated.path} sha256 {generated.sha256}")
     check.evidence.add("deployed", f"{deployed.path} sha256 {deployed.sha256}")
+    # The deployed file is read where it is (over ssh for an ssh host), compared here.
     reproduce = (
-        f"sha256sum {generated.path} {deployed.path}; diff -u {generated.path} {deployed.path}"
+        hosts.on_host(gateway_host, f"cat {shlex.quote(str(deployed.path))}")
+        + f" | diff -u {generated.path} -"
     )
     if not generated.exists:
         check.fail(
@@ -78,8 +83,12 @@ def test_gateway_service_restarted_and_clean(
     gateway = gateproof_settings.gateway
     if gateway is None:
         not_applicable("the gateway", "gateway.url")
-    port = endpoint(gateway.url).port
-    where = f"{hosts.host_name(gateway_host)} port {port} (from gateway.url)"
+    spec = str(request.node.callspec.params["gateway_host"])
+    served = _replica_on(request.config, spec, gateproof_settings)
+    # A replica on this host is this host's gateway: its port, its log, its tagged request.
+    url, source = (gateway.url, "gateway.url") if served is None else (served.url, served.source)
+    port = endpoint(url).port
+    where = f"{hosts.host_name(gateway_host)} port {port} (from {source})"
     service = deploy.service_state(
         gateway_host, port, gateway.service_name, gateway.service_manager
     )
@@ -90,9 +99,12 @@ def test_gateway_service_restarted_and_clean(
             target=where if service.manager == "process" else f"unit {gateway.service_name}",
             expected="active, a process serving the gateway port",
             actual=service.detail,
-            reproduce=f"systemctl status {gateway.service_name}"
-            if service.manager == "systemd"
-            else f"ss -ltnp 'sport = :{port}'",
+            reproduce=hosts.on_host(
+                gateway_host,
+                f"systemctl status {gateway.service_name}"
+                if service.manager == "systemd"
+                else f"ss -ltnp 'sport = :{port}'",
+            ),
         )
     _expect_configured_gateway(check, gateway_host, port, where, gateproof_settings, service)
     if gateway.deployed_config is not None:
@@ -106,15 +118,33 @@ def test_gateway_service_restarted_and_clean(
                 expected="service started after the deployed config last changed",
                 actual=f"started {_when(service.started)}, config changed {_when(deployed.mtime)}",
                 details=[("service", service.detail)],
-                reproduce=f"stat -c %y {deployed.path}; ps -o lstart= -p {service.pids[0]}",
+                reproduce=hosts.on_host(
+                    gateway_host,
+                    f"stat -c %y {deployed.path}; ps -o lstart= -p {service.pids[0]}",
+                ),
             )
     tag = f"dep03-{nonce()}"
-    probe: GatewayProbe = request.getfixturevalue("gateway")
+    if served is None:
+        probe: GatewayProbe = request.getfixturevalue("gateway")
+    else:
+        probe = request.getfixturevalue("replica_gateways")[served.index - 1]
+    check.evidence.add("tagged request", f"sent to {url} (from {source})")
     check.see(probe.tagged(tag))
     scan = _log_scan(gateway_host, gateproof_settings, service, tag)
     check.evidence.add("log", scan.describe())
     source = f"{scan.path} (from gateway.log_path)" if gateway.log_path else scan.path
-    if not scan.tag_found:
+    elsewhere = None
+    if not scan.tag_found and served is None:
+        # Through the balancer the request reached one of the gateway hosts, maybe not this one.
+        elsewhere = _tag_on_other_host(request, spec, gateproof_settings, service, tag)
+        if elsewhere is not None:
+            check.evidence.add(
+                "live log",
+                f"the tagged request went through gateway.url to {elsewhere}: found in that "
+                "host's log, not in this one's; no replica of gateway.replicas runs on this "
+                "host, so this host's log is not shown to be the live one",
+            )
+    if not scan.tag_found and elsewhere is None:
         check.fail(
             "the gateway log being read is not the live log: this run's own request is not in it",
             target=source,
@@ -122,7 +152,9 @@ def test_gateway_service_restarted_and_clean(
             f"now), within {scan.waited_s:.1f} s",
             actual=f"not found among {scan.records} record(s) since {_when(service.started)}"
             " (rotated without a reopen? another file? logging switched off?)",
-            reproduce=f"grep -c {tag} {scan.path}; ls -l --time-style=full-iso {scan.path}*",
+            reproduce=hosts.on_host(
+                gateway_host, f"grep -c {tag} {scan.path}; ls -l --time-style=full-iso {scan.path}*"
+            ),
         )
     if scan.errors:
         check.fail(
@@ -132,9 +164,36 @@ def test_gateway_service_restarted_and_clean(
             f"(client-caused errors not counted: {scan.client_caused})",
             actual=scan.errors[0],
             details=[("error", e) for e in scan.errors[1:5]],
-            reproduce=f'grep -nE \'"level": "(ERROR|CRITICAL)"|^Traceback|^(ERROR|CRITICAL)\' '
-            f"{scan.path} | tail -5",
+            reproduce=hosts.on_host(
+                gateway_host,
+                f'grep -nE \'"level": "(ERROR|CRITICAL)"|^Traceback|^(ERROR|CRITICAL)\' '
+                f"{scan.path} | tail -5",
+            ),
         )
+
+
+def _replica_on(config: pytest.Config, spec: str, settings: Settings) -> Replica | None:
+    """The first replica of ``gateway.replicas`` that runs on the gateway host ``spec``."""
+    specs = gateway_specs(config)
+    return next((r for r in replicas_of(settings) if replica_host_spec(r.url, specs) == spec), None)
+
+
+def _tag_on_other_host(
+    request: pytest.FixtureRequest,
+    spec: str,
+    settings: Settings,
+    service: deploy.ServiceState,
+    tag: str,
+) -> str | None:
+    """The name of another gateway host whose log holds ``tag``; None: none does."""
+    cache = request.getfixturevalue("_host_cache")
+    for other in gateway_specs(request.config):
+        if other == spec:
+            continue
+        host = host_of(request.config, other, cache)
+        if _log_scan(host, settings, service, tag, wait_s=0.5).tag_found:
+            return str(hosts.host_name(host))
+    return None
 
 
 def _expect_configured_gateway(
@@ -155,7 +214,9 @@ def _expect_configured_gateway(
     running = deploy.gateway_processes(host, pids)
     for proc in running:
         check.evidence.add("process", f"pid {proc.pid}: {proc.command[:300]}")
-    reproduce = f"ss -ltnp 'sport = :{port}'; tr '\\0' ' ' < /proc/<pid>/cmdline"
+    reproduce = hosts.on_host(
+        host, f"ss -ltnp 'sport = :{port}'; tr '\\0' ' ' < /proc/<pid>/cmdline"
+    )
     litellm = [p for p in running if p.is_litellm]
     if not litellm:
         shown = "; ".join(f"pid {p.pid}: {p.command[:200]}" for p in running)
@@ -189,14 +250,14 @@ def _expect_configured_gateway(
 
 
 def _log_scan(
-    host: Any, settings: Settings, service: deploy.ServiceState, tag: str
+    host: Any, settings: Settings, service: deploy.ServiceState, tag: str, wait_s: float = 3.0
 ) -> gateway_log.LogScan:
     from gateproof.errors import ProbeError
 
     gateway = settings.gateway
     assert gateway is not None and service.started is not None
     if gateway.log_path is not None:
-        scan = gateway_log.file_scan(host, gateway.log_path, service.started, tag)
+        scan = gateway_log.file_scan(host, gateway.log_path, service.started, tag, wait_s)
         if not scan.exists:
             raise ProbeError(
                 f"the gateway log {gateway.log_path} does not exist on {hosts.host_name(host)}",
@@ -206,7 +267,7 @@ def _log_scan(
             )
         return scan
     if service.manager == "systemd" and gateway.service_name:
-        return gateway_log.journal_scan(host, gateway.service_name, service.started, tag)
+        return gateway_log.journal_scan(host, gateway.service_name, service.started, tag, wait_s)
     raise ProbeError(
         "cannot read the gateway's log: gateway.log_path is not set and no systemd unit "
         "runs the gateway",
@@ -219,14 +280,16 @@ def _log_scan(
 @pytest.mark.checklist("DEP-03")
 def test_every_replica_runs_the_deployed_config(
     replica: Any,
+    replica_host: Any,
     replica_gateway: GatewayProbe,
-    gateway_host: Any,
     gateproof_settings: Settings,
     check: Check,
 ) -> None:
     """Replicated gateways: the process serving each replica's port is LiteLLM started with
     the deployed config, and was restarted after that file last changed (a replica left on
-    the old config, or started on another file, is named). Its log is the main check's."""
+    the old config, or started on another file, is named). Its log is the main check's.
+    Each replica is looked at on its own host: the gateway host its URL names."""
+    gateway_host = replica_host
     gateway = gateproof_settings.gateway
     assert gateway is not None
     port = endpoint(replica.url).port
@@ -239,7 +302,7 @@ def test_every_replica_runs_the_deployed_config(
             target=where,
             expected="a process listening on the replica's port",
             actual=service.detail,
-            reproduce=f"ss -ltnp 'sport = :{port}'",
+            reproduce=hosts.on_host(gateway_host, f"ss -ltnp 'sport = :{port}'"),
         )
     _expect_configured_gateway(check, gateway_host, port, where, gateproof_settings, service)
     if gateway.deployed_config is not None:
@@ -251,5 +314,8 @@ def test_every_replica_runs_the_deployed_config(
                 expected="every replica started after the deployed config last changed",
                 actual=f"started {_when(service.started)}, config changed {_when(deployed.mtime)}",
                 details=[("service", service.detail)],
-                reproduce=f"stat -c %y {deployed.path}; ps -o lstart= -p {service.pids[0]}",
+                reproduce=hosts.on_host(
+                    gateway_host,
+                    f"stat -c %y {deployed.path}; ps -o lstart= -p {service.pids[0]}",
+                ),
             )
