@@ -2,6 +2,8 @@
 #   make test   install what is missing, then pass gateproof's own tests (selftests/)
 #   make demo   install what is missing, start the reference deployment, run every phase
 #               against it, write the report, stop the deployment
+#   make faults the fault matrix: every fault of the catalogue against one reference stack,
+#               then 20 healthy full runs; prints the table, rewrites docs/fault-matrix.md
 
 VENV      ?= .venv
 PYTHON    ?= python3
@@ -14,8 +16,9 @@ DEB_BINS  := /usr/bin/redis-server:redis-server \
              /usr/bin/prometheus-node-exporter:prometheus-node-exporter \
              /usr/bin/prometheus-redis-exporter:prometheus-redis-exporter
 SELFTEST_ARGS ?=
+FAULTS_ARGS   ?=
 
-.PHONY: test demo setup debs venv lint clean
+.PHONY: test demo faults setup debs venv lint clean
 
 setup: debs venv
 
@@ -57,6 +60,9 @@ test: setup lint
 
 demo: setup
 	$(BIN)/gateproof demo --allow-destructive
+
+faults: setup
+	$(BIN)/python -m gateproof.stack.faults --write-doc docs/fault-matrix.md $(FAULTS_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info runs reports

@@ -1,0 +1,52 @@
+"""The catalogue is what the issue asks for: at least 40 faults over the nine categories,
+unique names, every expected item a known checklist ID of the phases the fault runs, and
+the broken-config faults expecting what their fixture's expect.yaml says."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import yaml
+
+from gateproof.checklist import find
+from gateproof.stack.faults.catalogue import CATALOGUE, FIXTURES, FixtureCase
+from gateproof.stack.faults.matrix import select
+from gateproof.stack.faults.model import CATEGORIES
+
+
+def test_at_least_forty_faults_over_every_category() -> None:
+    assert len(CATALOGUE) >= 40
+    per_category = Counter(f.category for f in CATALOGUE)
+    assert set(per_category) == set(CATEGORIES), per_category
+    assert min(per_category.values()) >= 2, per_category
+
+
+def test_names_are_unique() -> None:
+    names = [f.name for f in CATALOGUE]
+    assert len(names) == len(set(names)), [n for n, c in Counter(names).items() if c > 1]
+
+
+def test_expected_items_are_known_and_in_the_phases_run() -> None:
+    for f in CATALOGUE:
+        assert f.expected, f"{f.name}: expects nothing red"
+        phases = {p.strip() for p in f.marker.split(" or ")}
+        for item_id in f.expected:
+            item = find(item_id)
+            assert item is not None, f"{f.name}: unknown checklist ID {item_id}"
+            assert item.phase in phases, f"{f.name}: {item_id} is {item.phase}, runs {phases}"
+
+
+def test_fixture_faults_expect_what_the_fixture_says() -> None:
+    cases = [f for f in CATALOGUE if isinstance(f.inject, FixtureCase)]
+    assert len(cases) >= 8
+    for f in cases:
+        assert isinstance(f.inject, FixtureCase)
+        case = f.inject.case
+        expect = yaml.safe_load((FIXTURES / case / "expect.yaml").read_text(encoding="utf-8"))
+        wanted = {expect["id"], *(expect.get("also") or []), *(expect.get("not_checked") or [])}
+        assert set(f.expected) == wanted, f"{f.name} ({case}): {sorted(f.expected)} vs {wanted}"
+
+
+def test_selection_by_name_and_category() -> None:
+    assert [f.name for f in select("gateway-log-rotated", None)] == ["gateway-log-rotated"]
+    assert {f.category for f in select("", "alerting")} == {"alerting"}

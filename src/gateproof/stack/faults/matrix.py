@@ -1,0 +1,141 @@
+"""The command: pick the faults, start one reference stack, run every fault and the healthy
+runs against it, print the table and (``--write-doc``) keep docs/fault-matrix.md current."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from gateproof.stack import launcher
+from gateproof.stack.faults import report
+from gateproof.stack.faults.catalogue import CATALOGUE
+from gateproof.stack.faults.health import wait_healthy
+from gateproof.stack.faults.model import CATEGORIES, Fault
+from gateproof.stack.faults.runner import HealthyRun, Row, run_fault, run_healthy
+from gateproof.stack.testing import ReferenceStack, free_base, start
+
+DEFAULT_BASE_PORT = 24700
+
+
+def parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m gateproof.stack.faults", description=__doc__)
+    parser.add_argument("--only", default="", help="comma-separated fault names")
+    parser.add_argument("--category", choices=CATEGORIES, default=None)
+    parser.add_argument("--healthy-runs", type=int, default=20, help="0 skips them")
+    parser.add_argument("--write-doc", type=Path, default=None, help="e.g. docs/fault-matrix.md")
+    parser.add_argument("--base-port", type=int, default=None,
+                        help=f"default: the first free range from {DEFAULT_BASE_PORT}")  # fmt: skip
+    parser.add_argument("--config-dir", type=Path, default=Path("config"))
+    parser.add_argument("--work-dir", type=Path, default=None, help="default: a new tmp dir")
+    parser.add_argument("--list", action="store_true", help="print the catalogue and stop")
+    return parser.parse_args(argv)
+
+
+def select(only: str, category: str | None) -> list[Fault]:
+    chosen = list(CATALOGUE)
+    if only:
+        names = [n.strip() for n in only.split(",") if n.strip()]
+        known = {f.name for f in CATALOGUE}
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise SystemExit(f"unknown fault(s): {', '.join(unknown)} (see --list)")
+        chosen = [f for f in chosen if f.name in names]
+    if category:
+        chosen = [f for f in chosen if f.category == category]
+    return chosen
+
+
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
+class Matrix:
+    """One stack, restarted afresh when a fault leaves it unhealthy."""
+
+    def __init__(self, work: Path, config_dir: Path, base_port: int) -> None:
+        self.work, self.config_dir, self.base_port = work, config_dir, base_port
+        self.stacks = 0
+        self.stack = self._up()
+
+    def _up(self) -> ReferenceStack:
+        self.stacks += 1
+        run_dir = self.work / f"stack-{self.stacks}"
+        say(f"== starting the reference stack in {run_dir} (base port {self.base_port})")
+        return start(run_dir, self.config_dir, self.base_port)
+
+    def restart(self) -> None:
+        say("== restarting the stack afresh")
+        launcher.down(self.stack.run.root, say=lambda _: None)
+        self.stack = self._up()
+
+    def down(self) -> None:
+        launcher.down(self.stack.run.root, say=lambda _: None)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse(argv)
+    faults = select(args.only, args.category)
+    if args.list:
+        for f in faults:
+            print(f"{f.name:<36} {f.category:<13} {f.marker:<20} {report._ids(f.expected)}")
+        return 0
+    work = (args.work_dir or Path(tempfile.mkdtemp(prefix="gateproof-faults-"))).resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    base = args.base_port if args.base_port is not None else free_base(DEFAULT_BASE_PORT)
+    command = shlex.join(["python", "-m", "gateproof.stack.faults", *(argv or sys.argv[1:])])
+    started, began = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), time.monotonic()
+    rows: list[Row] = []
+    runs: list[HealthyRun] = []
+
+    def write_doc() -> None:
+        if args.write_doc is None:
+            return
+        text = report.markdown(
+            rows, runs, started=started,
+            finished=time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+            planned_faults=len(faults), planned_runs=max(args.healthy_runs, 0),
+            seconds=time.monotonic() - began, command=command,
+        )  # fmt: skip
+        args.write_doc.write_text(text, encoding="utf-8")
+
+    matrix = Matrix(work, args.config_dir, base)
+    try:
+        for number, item in enumerate(faults, 1):
+            say(f"-- [{number}/{len(faults)}] {item.name}: {item.about}")
+            row = run_fault(matrix.stack, item, work / "faults" / item.name)
+            rows.append(row)
+            say(f"   expected {report._ids(item.expected)}; seen {report._seen(row)}; "
+                f"{row.seconds:.1f} s; {report._verdict(row)}")  # fmt: skip
+            for name in sorted(row.extra | row.missing):
+                if name in row.messages:
+                    say(f"     {name}: {row.messages[name][:400]}")
+            problem = wait_healthy(matrix.stack, say)
+            if problem:
+                row.recovery = problem
+                matrix.restart()
+            write_doc()
+        for index in range(1, args.healthy_runs + 1):
+            say(f"-- healthy run {index}/{args.healthy_runs}")
+            result = run_healthy(matrix.stack, index, work / "healthy")
+            runs.append(result)
+            red = result.problem or report._ids(set(result.red))
+            say(f"   {result.verdict}, {result.seconds:.0f} s, red: {red}")
+            if wait_healthy(matrix.stack, say):
+                matrix.restart()
+            write_doc()
+    finally:
+        matrix.down()
+    print()
+    print(report.table(rows))
+    print()
+    print(report.healthy_summary(runs))
+    bad = [r for r in rows if not r.ok]
+    false_reds = sum(len(r.red) + bool(r.problem) for r in runs)
+    print(f"\n{len(rows) - len(bad)} of {len(rows)} faults as expected; "
+          f"{false_reds} false red(s) in {len(runs)} healthy run(s); work dir {work}")  # fmt: skip
+    return 1 if bad or false_reds else 0
