@@ -10,7 +10,7 @@ import yaml
 
 from gateproof.checklist import find
 from gateproof.stack.faults.catalogue import CATALOGUE, FIXTURES, FixtureCase
-from gateproof.stack.faults.matrix import select
+from gateproof.stack.faults.matrix import schedule, select
 from gateproof.stack.faults.model import CATEGORIES
 
 
@@ -50,3 +50,11 @@ def test_fixture_faults_expect_what_the_fixture_says() -> None:
 def test_selection_by_name_and_category() -> None:
     assert [f.name for f in select("gateway-log-rotated", None)] == ["gateway-log-rotated"]
     assert {f.category for f in select("", "alerting")} == {"alerting"}
+
+
+def test_healthy_runs_are_spread_among_the_faults() -> None:
+    steps = schedule(52, 20)
+    assert sorted(s for s in steps if s > 0) == list(range(1, 53))
+    assert sorted(-s for s in steps if s < 0) == list(range(1, 21))
+    assert steps[:4] == [1, 2, 3, -1] and steps[-1] == -20  # some of each early on
+    assert schedule(3, 0) == [1, 2, 3] and schedule(0, 2) == [-1, -2]

@@ -242,18 +242,18 @@ CATALOGUE: tuple[Fault, ...] = (
     fault(
         "provider-malformed-json",
         "providers",
-        {"PRE-TST-02", "PRE-TST-03", "SMK-03"},
+        {"PRE-INF-01", "PRE-TST-02", "PRE-TST-03", "SMK-03"},
         PRE_SMOKE,
         fx.standin("lmstudio", malformed=True),
-        "LM Studio answers completions with broken JSON",
+        "LM Studio answers with broken JSON (its model list too)",
     ),
     fault(
         "provider-rate-limited",
         "providers",
-        {"PRE-TST-02", "PRE-TST-03", "SMK-03"},
+        {"PRE-INF-01", "PRE-TST-02", "PRE-TST-03", "SMK-03"},
         PRE_SMOKE,
         fx.standin("vllm-qwen", status_429=True),
-        "vLLM answers 429 to every completion",
+        "vLLM answers 429 to every request (its model list too)",
     ),
     fault(
         "provider-failing-all",

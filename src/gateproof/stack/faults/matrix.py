@@ -77,6 +77,48 @@ class Matrix:
         launcher.down(self.stack.run.root, say=lambda _: None)
 
 
+def schedule(faults: int, healthy: int) -> list[int]:
+    """The order of the work: fault numbers (1..) and healthy runs (-1..), the healthy runs
+    spread evenly among the faults, so an interrupted matrix has some of each, and each
+    healthy run also proves the stack whole again after the faults before it."""
+    steps: list[int] = []
+    done = 0
+    for number in range(1, faults + 1):
+        steps.append(number)
+        while done < healthy and (done + 1) * faults <= number * healthy:
+            done += 1
+            steps.append(-done)
+    steps += [-i for i in range(done + 1, healthy + 1)]
+    return steps
+
+
+def _one_fault(matrix: Matrix, item: Fault, number: int, total: int, work: Path) -> Row:
+    say(f"-- [{number}/{total}] {item.name}: {item.about}")
+    row = run_fault(matrix.stack, item, work / "faults" / item.name)
+    say(f"   expected {report._ids(item.expected)}; seen {report._seen(row)}; "
+        f"{row.seconds:.1f} s; load {row.load:.1f}; {report._verdict(row)}")  # fmt: skip
+    for name in sorted(row.extra | row.missing):
+        if name in row.messages:
+            say(f"     {name}: {row.messages[name][:400]}")
+    problem = wait_healthy(matrix.stack, say)
+    if problem:
+        row.recovery = problem
+        matrix.restart()
+    return row
+
+
+def _one_healthy(matrix: Matrix, index: int, total: int, work: Path) -> HealthyRun:
+    say(f"-- healthy run {index}/{total}")
+    result = run_healthy(matrix.stack, index, work / "healthy")
+    red = result.problem or report._ids(set(result.red))
+    say(f"   {result.verdict}, {result.seconds:.0f} s, load {result.load:.1f}, red: {red}")
+    for item, message in result.red.items():
+        say(f"     {item}: {message[:400]}")
+    if wait_healthy(matrix.stack, say):
+        matrix.restart()
+    return result
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse(argv)
     faults = select(args.only, args.category)
@@ -105,28 +147,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     matrix = Matrix(work, args.config_dir, base)
     try:
-        for number, item in enumerate(faults, 1):
-            say(f"-- [{number}/{len(faults)}] {item.name}: {item.about}")
-            row = run_fault(matrix.stack, item, work / "faults" / item.name)
-            rows.append(row)
-            say(f"   expected {report._ids(item.expected)}; seen {report._seen(row)}; "
-                f"{row.seconds:.1f} s; {report._verdict(row)}")  # fmt: skip
-            for name in sorted(row.extra | row.missing):
-                if name in row.messages:
-                    say(f"     {name}: {row.messages[name][:400]}")
-            problem = wait_healthy(matrix.stack, say)
-            if problem:
-                row.recovery = problem
-                matrix.restart()
-            write_doc()
-        for index in range(1, args.healthy_runs + 1):
-            say(f"-- healthy run {index}/{args.healthy_runs}")
-            result = run_healthy(matrix.stack, index, work / "healthy")
-            runs.append(result)
-            red = result.problem or report._ids(set(result.red))
-            say(f"   {result.verdict}, {result.seconds:.0f} s, red: {red}")
-            if wait_healthy(matrix.stack, say):
-                matrix.restart()
+        for step in schedule(len(faults), max(args.healthy_runs, 0)):
+            if step > 0:
+                rows.append(_one_fault(matrix, faults[step - 1], step, len(faults), work))
+            else:
+                runs.append(_one_healthy(matrix, -step, args.healthy_runs, work))
             write_doc()
     finally:
         matrix.down()

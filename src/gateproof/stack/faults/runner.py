@@ -107,6 +107,14 @@ def inner_run(
     return InnerRun(data["verdict"], outcomes, messages, seconds, done.returncode, tail)
 
 
+def _own_baseline(work: Path) -> list[str]:
+    """A baseline file of this run only: PST-09 compares a run with the snapshot its own
+    predeploy phase saved, never with an earlier run's (a fault run without predeploy leaves
+    PST-09 not run, whatever ran before it)."""
+    work.mkdir(parents=True, exist_ok=True)
+    return ["--gateproof-postdeploy-baseline-file", str(work / "baseline.json")]
+
+
 def run_fault(stack: ReferenceStack, item: Fault, work: Path) -> Row:
     """Inject, run, undo; time to red counts from the injection to the record written."""
     work.mkdir(parents=True, exist_ok=True)
@@ -119,7 +127,7 @@ def run_fault(stack: ReferenceStack, item: Fault, work: Path) -> Row:
                 scene.settings or stack.settings_path,
                 work / "record",
                 item.marker,
-                [*item.argv_options(), *scene.args],
+                [*item.argv_options(), *_own_baseline(work), *scene.args],
                 item.paths,
             )
         row.seconds = time.monotonic() - began
@@ -131,7 +139,11 @@ def run_fault(stack: ReferenceStack, item: Fault, work: Path) -> Row:
 
 def run_healthy(stack: ReferenceStack, index: int, work: Path) -> HealthyRun:
     """Every phase against the healthy stack, destructive checks and a 10 s load included."""
-    options = ["--gateproof-allow-destructive", *HEALTHY_LOAD]
+    options = [
+        "--gateproof-allow-destructive",
+        *HEALTHY_LOAD,
+        *_own_baseline(work / f"baseline-{index}"),
+    ]
     try:
         run = inner_run(stack.settings_path, work / f"healthy-{index}", EVERY_PHASE, options,
                         ("tests",))  # fmt: skip
