@@ -1,7 +1,11 @@
 """Is the stack healthy again after a fault was undone? A quick check, waited for: every
 component alive and answering, every Prometheus target up, and every provider's model
 answered by its own stand-in through the gateway (LiteLLM's cooldown of a deployment that
-failed lasts 30 s). Returns what is still wrong, empty when healthy."""
+failed lasts 30 s). Returns what is still wrong, empty when healthy.
+
+A gateway that logged errors while a fault was in place is restarted (as an operator would
+after the incident): DEP-03 rightly holds every error since the gateway started against it,
+and the next fault or healthy run must not inherit them."""
 
 from __future__ import annotations
 
@@ -60,6 +64,30 @@ def misrouted(stack: ReferenceStack) -> list[str]:
         if f":{plan.port}" not in base:
             wrong.append(f"{model} answered by {base or 'nobody'}")
     return wrong
+
+
+ERROR_MARKS = ('"level": "ERROR"', '"level": "CRITICAL"', "Traceback (most recent call last)")
+
+
+def log_size(stack: ReferenceStack) -> int:
+    path = stack.run.log("litellm")
+    return path.stat().st_size if path.exists() else 0
+
+
+def errors_logged_since(stack: ReferenceStack, offset: int) -> int:
+    """ERROR/CRITICAL records and tracebacks the gateway wrote past ``offset``."""
+    path = stack.run.log("litellm")
+    with path.open("rb") as log:
+        log.seek(min(offset, path.stat().st_size))
+        text = log.read().decode("utf-8", "replace")
+    return sum(text.count(mark) for mark in ERROR_MARKS)
+
+
+def restart_gateway(stack: ReferenceStack, say: Say) -> None:
+    from gateproof.stack.restart import restart_gateway as restart
+
+    restart(stack.run.root, say=lambda _: None)
+    say("  gateway restarted: it had logged errors while the fault was in place")
 
 
 def wait_healthy(stack: ReferenceStack, say: Say) -> str:

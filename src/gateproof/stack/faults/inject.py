@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -413,5 +413,18 @@ def new_run_file(relative: str, text: str, reload: str | None = None) -> Inject:
             path.unlink(missing_ok=True)
             if reload:
                 _reload(scene.stack, reload)
+
+    return go
+
+
+def together(*parts: Inject) -> Inject:
+    """Several injections at once, undone in reverse order."""
+
+    @contextmanager
+    def go(scene: Scene) -> Iterator[None]:
+        with ExitStack() as stack:
+            for part in parts:
+                stack.enter_context(part(scene))
+            yield
 
     return go

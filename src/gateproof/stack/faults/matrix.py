@@ -14,7 +14,12 @@ from pathlib import Path
 from gateproof.stack import launcher
 from gateproof.stack.faults import report
 from gateproof.stack.faults.catalogue import CATALOGUE
-from gateproof.stack.faults.health import wait_healthy
+from gateproof.stack.faults.health import (
+    errors_logged_since,
+    log_size,
+    restart_gateway,
+    wait_healthy,
+)
 from gateproof.stack.faults.model import CATEGORIES, Fault
 from gateproof.stack.faults.runner import HealthyRun, Row, run_fault, run_healthy
 from gateproof.stack.testing import ReferenceStack, free_base, start
@@ -94,28 +99,38 @@ def schedule(faults: int, healthy: int) -> list[int]:
 
 def _one_fault(matrix: Matrix, item: Fault, number: int, total: int, work: Path) -> Row:
     say(f"-- [{number}/{total}] {item.name}: {item.about}")
+    offset = log_size(matrix.stack)
     row = run_fault(matrix.stack, item, work / "faults" / item.name)
     say(f"   expected {report._ids(item.expected)}; seen {report._seen(row)}; "
         f"{row.seconds:.1f} s; load {row.load:.1f}; {report._verdict(row)}")  # fmt: skip
     for name in sorted(row.extra | row.missing):
         if name in row.messages:
             say(f"     {name}: {row.messages[name][:400]}")
-    problem = wait_healthy(matrix.stack, say)
-    if problem:
-        row.recovery = problem
-        matrix.restart()
+    row.recovery = recover(matrix, offset)
     return row
+
+
+def recover(matrix: Matrix, offset: int) -> str:
+    """Healthy again, restarting the gateway if it logged errors meanwhile and the whole
+    stack if something stays wrong; what was wrong (empty when nothing was)."""
+    problem = wait_healthy(matrix.stack, say)
+    if not problem and errors_logged_since(matrix.stack, offset):
+        restart_gateway(matrix.stack, say)
+        problem = wait_healthy(matrix.stack, say)
+    if problem:
+        matrix.restart()
+    return problem
 
 
 def _one_healthy(matrix: Matrix, index: int, total: int, work: Path) -> HealthyRun:
     say(f"-- healthy run {index}/{total}")
+    offset = log_size(matrix.stack)
     result = run_healthy(matrix.stack, index, work / "healthy")
     red = result.problem or report._ids(set(result.red))
     say(f"   {result.verdict}, {result.seconds:.0f} s, load {result.load:.1f}, red: {red}")
     for item, message in result.red.items():
         say(f"     {item}: {message[:400]}")
-    if wait_healthy(matrix.stack, say):
-        matrix.restart()
+    recover(matrix, offset)
     return result
 
 

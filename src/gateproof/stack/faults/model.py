@@ -59,6 +59,16 @@ class Fault:
     destructive: bool = False
     settle_s: float = 0.0
 
+    @property
+    def selection(self) -> str:
+        """What the inner run selects, as shown in the table."""
+        shown = f"-m {self.marker}" if " " not in self.marker else f"-m '{self.marker}'"
+        if "-k" in self.args:
+            shown += f" -k {self.args[self.args.index('-k') + 1]}"
+        if self.paths != ("tests",):
+            shown += " " + " ".join(p.rsplit("/", 1)[-1] for p in self.paths)
+        return shown + (" destructive" if self.destructive else "")
+
     def argv_options(self) -> list[str]:
         extra = ["--gateproof-allow-destructive"] if self.destructive else []
         return [*extra, *self.args]

@@ -147,12 +147,14 @@ def markdown(
         + (f"; wrong: {', '.join(r.fault.name for r in wrong)}" if wrong else ""),
         f"- healthy runs: {len(runs)}, false reds: {false_reds}",
         "",
-        "| fault | category | expected red | seen red | time to red | load | ok | what is broken |",
-        "|---|---|---|---|---|---|---|---|",
+        "| fault | category | run | expected red | seen red | time to red | load | ok "
+        "| what is broken |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
-            f"| {r.fault.name} | {r.fault.category} | {_ids(r.fault.expected)} | "
+            f"| {r.fault.name} | {r.fault.category} | `{r.fault.selection}` | "
+            f"{_ids(r.fault.expected)} | "
             f"{_cell(_seen(r))} | {r.seconds:.1f} s | {r.load:.1f} | {_cell(_verdict(r))} | "
             f"{_cell(r.fault.about)} |"
         )
