@@ -332,10 +332,11 @@ CATALOGUE: tuple[Fault, ...] = (
     fault(
         "cache-redis-hung",
         "cache",
-        {"PRE-INF-03", "PRE-SEC-04"},
+        {"PRE-INF-03", "PRE-SEC-04", "PRE-TST-03"},
         "predeploy",
         fx.sigstop("redis"),
-        "Redis stopped with SIGSTOP (accepts, never answers)",
+        "Redis stopped with SIGSTOP (accepts, never answers): the gateway's cache lookups "
+        "hang too, so its answers come late",
         args=("--gateproof-redis-timeout-s", "2"),
     ),
     fault(
@@ -376,13 +377,17 @@ CATALOGUE: tuple[Fault, ...] = (
         "deploy steps",
         {"DEP-02"},
         "smoke",
-        fx.run_file("deployed/litellm-unified.yaml", lambda t: t + "\n# edited on the host\n"),
-        "deployed config edited after the deploy",
+        fx.run_file(
+            "deployed/litellm-unified.yaml",
+            lambda t: t + "\n# edited on the host\n",
+            keep_mtime=True,
+        ),
+        "deployed config edited on the host, its timestamp kept (so no restart is due)",
     ),
     fault(
         "deploy-backup-missing",
         "deploy steps",
-        {"DEP-01", "PRE-TST-04"},
+        {"DEP-01"},
         "predeploy",
         fx.moved_aside("backups"),
         "no backup taken before the deploy",
@@ -390,10 +395,10 @@ CATALOGUE: tuple[Fault, ...] = (
     fault(
         "deploy-generated-edited",
         "deploy steps",
-        {"PRE-CFG-02", "DEP-02"},
+        {"PRE-CFG-02", "DEP-01", "DEP-02"},
         PRE_SMOKE,
         fx.run_file("config/litellm-unified.yaml", lambda t: t.replace("rpm: 120", "rpm: 121")),
-        "generated config hand-edited in the source folder",
+        "generated config hand-edited in the source folder (after the backup was taken)",
     ),
     fault(
         "deploy-not-restarted",
@@ -407,10 +412,10 @@ CATALOGUE: tuple[Fault, ...] = (
     fault(
         "monitoring-exporter-stopped",
         "monitoring",
-        {"MON-01"},
+        {"MON-01", "MON-05"},
         "monitoring",
         fx.restarted("redis-exporter", None),
-        "redis exporter stopped",
+        "redis exporter stopped (its dashboard panel goes empty too)",
     ),
     fault(
         "monitoring-bogus-rule",

@@ -170,16 +170,21 @@ def extra_args(*more: str) -> Change:
     return change
 
 
-def run_file(relative: str, change: Callable[[str], str], reload: str | None = None) -> Inject:
+def run_file(
+    relative: str, change: Callable[[str], str], reload: str | None = None, keep_mtime: bool = False
+) -> Inject:
     """A file of the run dir rewritten by ``change`` (bytes and timestamps put back
     afterwards); ``reload`` ("prometheus", "alertmanager") is told to re-read its config
-    after each change, as an operator's ``curl -X POST .../-/reload`` does."""
+    after each change, as an operator's ``curl -X POST .../-/reload`` does; ``keep_mtime``
+    gives the edited file its old timestamps back at once."""
 
     @contextmanager
     def go(scene: Scene) -> Iterator[None]:
         path = scene.stack.run.root / relative
         original, stat = path.read_bytes(), path.stat()
         path.write_text(change(original.decode()), encoding="utf-8")
+        if keep_mtime:  # `touch -r`: the edit leaves the file's times as they were
+            os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
         if reload:
             _reload(scene.stack, reload)
         try:

@@ -150,6 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     runs: list[HealthyRun] = []
 
     def write_doc() -> None:
+        (work / "matrix.json").write_text(report.as_json(rows, runs), encoding="utf-8")
         if args.write_doc is None:
             return
         text = report.markdown(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 from collections import Counter
@@ -78,6 +79,25 @@ def _counted(counts: Counter[str]) -> str:
 def _median(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[len(ordered) // 2] if ordered else 0.0
+
+
+def as_json(rows: Sequence[Row], runs: Sequence[HealthyRun]) -> str:
+    """WORK/matrix.json: every row and healthy run as data, for tools and selftests."""
+    data = {
+        "faults": [
+            {"name": r.fault.name, "category": r.fault.category,
+             "expected": sorted(r.fault.expected), "seen": sorted(r.seen), "ok": r.ok,
+             "seconds": round(r.seconds, 1), "load": round(r.load, 2), "problem": r.problem,
+             "recovery": r.recovery}
+            for r in rows
+        ],
+        "healthy_runs": [
+            {"index": r.index, "verdict": r.verdict, "red": sorted(r.red),
+             "seconds": round(r.seconds, 1), "load": round(r.load, 2), "problem": r.problem}
+            for r in runs
+        ],
+    }  # fmt: skip
+    return json.dumps(data, indent=1)
 
 
 def _cell(text: str) -> str:
