@@ -8,10 +8,10 @@ import shlex
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from gateproof.stack import launcher
+from gateproof.stack import launcher, process
 from gateproof.stack.faults import report
 from gateproof.stack.faults.catalogue import CATALOGUE
 from gateproof.stack.faults.health import (
@@ -134,6 +134,18 @@ def _one_healthy(matrix: Matrix, index: int, total: int, work: Path) -> HealthyR
     return result
 
 
+def _work(
+    matrix: Matrix, faults: list[Fault], healthy: int, work: Path,
+    rows: list[Row], runs: list[HealthyRun], write_doc: Callable[[], None],
+) -> None:  # fmt: skip
+    for step in schedule(len(faults), max(healthy, 0)):
+        if step > 0:
+            rows.append(_one_fault(matrix, faults[step - 1], step, len(faults), work))
+        else:
+            runs.append(_one_healthy(matrix, -step, healthy, work))
+        write_doc()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse(argv)
     faults = select(args.only, args.category)
@@ -161,16 +173,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         )  # fmt: skip
         args.write_doc.write_text(text, encoding="utf-8")
 
-    matrix = Matrix(work, args.config_dir, base)
-    try:
-        for step in schedule(len(faults), max(args.healthy_runs, 0)):
-            if step > 0:
-                rows.append(_one_fault(matrix, faults[step - 1], step, len(faults), work))
-            else:
-                runs.append(_one_healthy(matrix, -step, args.healthy_runs, work))
-            write_doc()
-    finally:
-        matrix.down()
+    with process.interrupt_on_stop_signals():  # SIGTERM too ends in the stack's stop
+        matrix = Matrix(work, args.config_dir, base)
+        try:
+            _work(matrix, faults, args.healthy_runs, work, rows, runs, write_doc)
+        finally:
+            with process.stop_signals_ignored():
+                matrix.down()
     print()
     print(report.table(rows))
     print()
