@@ -4,13 +4,16 @@ the broken-config faults expecting what their fixture's expect.yaml says."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from pathlib import Path
 
+import pytest
 import yaml
 
 from gateproof.checklist import find
 from gateproof.stack.faults.catalogue import CATALOGUE, FIXTURES, FixtureCase
-from gateproof.stack.faults.matrix import schedule, select
+from gateproof.stack.faults.matrix import main, schedule, select
 from gateproof.stack.faults.model import CATEGORIES
 
 
@@ -58,3 +61,16 @@ def test_healthy_runs_are_spread_among_the_faults() -> None:
     assert sorted(-s for s in steps if s < 0) == list(range(1, 21))
     assert steps[:4] == [1, 2, 3, -1] and steps[-1] == -20  # some of each early on
     assert schedule(3, 0) == [1, 2, 3] and schedule(0, 2) == [-1, -2]
+
+
+def test_the_doc_names_only_catalogue_faults_and_says_how_to_run_it() -> None:
+    text = (Path(__file__).resolve().parents[2] / "docs" / "fault-matrix.md").read_text("utf-8")
+    assert "make faults" in text and "--healthy-runs" in text
+    named = re.findall(r"^\| ([a-z]+(?:-[a-z0-9]+)+) \| ", text, flags=re.MULTILINE)
+    assert named, "no fault rows in docs/fault-matrix.md"
+    assert set(named) <= {f.name for f in CATALOGUE}, set(named) - {f.name for f in CATALOGUE}
+
+
+def test_outside_a_checkout_it_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["--healthy-runs", "0"]) == 2

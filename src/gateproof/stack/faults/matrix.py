@@ -13,7 +13,7 @@ from pathlib import Path
 
 from gateproof.stack import launcher, process
 from gateproof.stack.faults import report
-from gateproof.stack.faults.catalogue import CATALOGUE
+from gateproof.stack.faults.catalogue import CATALOGUE, FIXTURES
 from gateproof.stack.faults.health import (
     errors_logged_since,
     log_size,
@@ -153,6 +153,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         for f in faults:
             print(f"{f.name:<36} {f.category:<13} {f.marker:<20} {report._ids(f.expected)}")
         return 0
+    missing = [str(p) for p in (Path("tests"), args.config_dir, FIXTURES) if not p.is_dir()]
+    if missing:  # the matrix runs the suite of a checkout, from its top folder
+        print(f"error: run it from a gateproof checkout: missing {', '.join(missing)}",
+              file=sys.stderr)  # fmt: skip
+        return 2
     work = (args.work_dir or Path(tempfile.mkdtemp(prefix="gateproof-faults-"))).resolve()
     work.mkdir(parents=True, exist_ok=True)
     base = args.base_port if args.base_port is not None else free_base(DEFAULT_BASE_PORT)
