@@ -87,7 +87,7 @@ def restart_gateway(stack: ReferenceStack, say: Say) -> None:
     from gateproof.stack.restart import restart_gateway as restart
 
     restart(stack.run.root, say=lambda _: None)
-    say("  gateway restarted: it had logged errors while the fault was in place")
+    say("  gateway restarted: it had logged errors since the run began")
 
 
 def wait_healthy(stack: ReferenceStack, say: Say) -> str:
