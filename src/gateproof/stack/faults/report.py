@@ -131,7 +131,8 @@ def markdown(
         "exactly the expected ones: an extra red item fails the row as much as a missing one. "
         "After the undo the stack must be healthy again (every component answering, every "
         "Prometheus target up, every provider answering its own model) before the next fault; "
-        "if it is not, the stack is started afresh.",
+        "a gateway that logged errors meanwhile is restarted (DEP-03 holds every error since "
+        "its start against it), and a stack that stays unhealthy is started afresh.",
         "",
         "Then the whole suite (every phase, destructive checks, a 10 s load test) runs N times "
         "against the healthy stack; any red item there is a false red.",
