@@ -495,10 +495,10 @@ CATALOGUE: tuple[Fault, ...] = (
     fault(
         "alerting-alertmanager-stopped",
         "alerting",
-        {"MON-07", "MON-08"},
+        {"MON-01", "MON-07", "MON-08"},
         "monitoring",
         fx.restarted("alertmanager", None),
-        "Alertmanager stopped",
+        "Alertmanager stopped (Prometheus scrapes it too: MON-01)",
         destructive=True,
         args=ALERT_WAIT,
     ),
@@ -525,12 +525,14 @@ CATALOGUE: tuple[Fault, ...] = (
     fault(
         "alerting-outage-rule-removed",
         "alerting",
-        {"MON-03", "MON-07"},
+        {"MON-07"},
         "monitoring",
         fx.run_file(
-            "prometheus/rules/litellm.yml", _without_alert("ProviderDeploymentOutage"), "prometheus"
+            "prometheus/rules/providers.yml",
+            _without_alert("ProviderDeploymentOutage"),
+            "prometheus",
         ),
-        "the alert the test alert waits for is not loaded",
+        "the alert MON-07 waits for is not loaded (not one MON-03 requires)",
         destructive=True,
         args=ALERT_WAIT,
     ),

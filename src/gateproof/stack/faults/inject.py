@@ -182,7 +182,10 @@ def run_file(
     def go(scene: Scene) -> Iterator[None]:
         path = scene.stack.run.root / relative
         original, stat = path.read_bytes(), path.stat()
-        path.write_text(change(original.decode()), encoding="utf-8")
+        changed = change(original.decode())
+        if changed == original.decode():  # a fault that changes nothing is a catalogue bug
+            raise RuntimeError(f"the edit of {relative} changed nothing")
+        path.write_text(changed, encoding="utf-8")
         if keep_mtime:  # `touch -r`: the edit leaves the file's times as they were
             os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
         if reload:
