@@ -4,6 +4,8 @@
 #               against it, write the report, stop the deployment
 #   make bench  every figure the project promises beside its target, one table
 #               (BENCH_ARGS=--quick: without the 50,000-model and cold runs)
+#   make faults the fault matrix: every fault of the catalogue against one reference stack,
+#               then 20 healthy full runs; prints the table, rewrites docs/fault-matrix.md
 
 VENV      ?= .venv
 PYTHON    ?= python3
@@ -19,8 +21,9 @@ DEB_BINS  := /usr/bin/redis-server:redis-server \
              /usr/bin/ssh:openssh-client
 SELFTEST_ARGS ?=
 BENCH_ARGS ?=
+FAULTS_ARGS   ?=
 
-.PHONY: test demo bench setup debs venv lint clean
+.PHONY: test demo bench faults setup debs venv lint clean
 
 setup: debs venv
 
@@ -65,6 +68,9 @@ demo: setup
 
 bench: setup
 	$(BIN)/python bench/all.py $(BENCH_ARGS)
+
+faults: setup
+	$(BIN)/python -m gateproof.stack.faults --write-doc docs/fault-matrix.md $(FAULTS_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info runs reports

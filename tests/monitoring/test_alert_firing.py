@@ -147,6 +147,7 @@ def _provider(
         )
     model = models[0]
     check.evidence.add("victim", f"provider '{provider}', model '{model}', alert {name}")
+    own_ids = _deployment_ids(prometheus, sources.providers[provider].base_url)
     target = f"{prometheus.url} and {am.url} (prometheus.url, alertmanager.url)"
 
     def traffic() -> None:
@@ -157,10 +158,13 @@ def _provider(
 
     stopped_at = time.time() - 1
     restored = False
+
     before, _ = am.deliveries()
     run_hook(control.stop, f"provider_controls.{provider}.stop", check.evidence)
     try:
-        if not stage.until(lambda: bool(_firing(prometheus, name, stopped_at)), each=traffic):
+        if not stage.until(
+            lambda: bool(_caused(prometheus, name, stopped_at, own_ids)), each=traffic
+        ):
             seen = [(a["labels"].get("alertname"), a["state"]) for a in prometheus.firing_alerts()]
             check.fail(
                 f"alert {name} did not fire within {stage.timeout_s:g} s of stopping "
@@ -173,7 +177,7 @@ def _provider(
         check.evidence.add("fired", f"after {time.time() - stopped_at:.1f} s")
         # The instance this stop caused: another deployment's outage, left by earlier trouble,
         # neither proves this delivery nor blocks this resolution.
-        victim = _firing(prometheus, name, stopped_at)[0]["labels"]
+        victim = _caused(prometheus, name, stopped_at, own_ids)[0]["labels"]
         check.evidence.add("instance", ", ".join(f"{k}={v}" for k, v in sorted(victim.items())))
 
         def am_victim() -> list[dict[str, Any]]:
@@ -215,6 +219,31 @@ def _provider(
 
 def _matches(labels: dict[str, Any], victim: dict[str, Any]) -> bool:
     return all(labels.get(key) == value for key, value in victim.items())
+
+
+def _deployment_ids(prometheus: PrometheusProbe, base_url: str | None) -> set[str]:
+    """model_id of every LiteLLM deployment at ``base_url`` (empty when unknown)."""
+    if not base_url:
+        return set()
+    base = base_url.rstrip("/")
+    series = prometheus.query("litellm_deployment_state")
+    return {
+        s.labels["model_id"]
+        for s in series
+        if "model_id" in s.labels and s.labels.get("api_base", "").rstrip("/").startswith(base)
+    }
+
+
+def _caused(
+    prometheus: PrometheusProbe, name: str, since: float, own_ids: set[str]
+) -> list[dict[str, Any]]:
+    """Instances active since the stop, of the stopped provider's own deployments: an outage
+    of another deployment that began meanwhile (the rate-limit probe model after PST-04's
+    burst, say) is not the one this stop caused, and may never resolve here."""
+    found = _firing(prometheus, name, since)
+    if not own_ids or not any("model_id" in a["labels"] for a in found):
+        return found  # an alert without deployment labels: any new instance counts
+    return [a for a in found if a["labels"].get("model_id") in own_ids]
 
 
 def _firing(prometheus: PrometheusProbe, name: str, since: float) -> list[dict[str, Any]]:
