@@ -5,9 +5,6 @@ Each is undone when its context ends."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -58,39 +55,6 @@ def rotated_without_reopen(path: Path) -> Iterator[None]:
         yield
     finally:
         rotated.replace(path)
-
-
-IMPOSTOR = """
-import http.server, sys
-class Ok(http.server.BaseHTTPRequestHandler):
-    def _ok(self):
-        self.send_response(200)
-        self.send_header("content-type", "text/plain")
-        self.end_headers()
-        self.wfile.write(b"ok")
-    do_GET = do_POST = do_OPTIONS = _ok
-    def log_message(self, *args):
-        pass
-http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Ok).serve_forever()
-"""
-
-
-@contextmanager
-def impostor(port: int) -> Iterator[str]:
-    """A plain HTTP server on ``port`` that answers 200 "ok" to everything (not LiteLLM)."""
-    child = subprocess.Popen([sys.executable, "-c", IMPOSTOR, str(port)])
-    try:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/", timeout=1.0)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        child.terminate()
-        child.wait(timeout=10)
 
 
 def send_client_errors(stack: ReferenceStack) -> list[int]:

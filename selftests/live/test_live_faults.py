@@ -15,12 +15,12 @@ from typing import Any
 from live_faults import (
     appended_to_log,
     component_pid,
-    impostor,
     rotated_without_reopen,
     stopped_process,
 )
 from live_suite import check_red
 
+from gateproof.stack.impostor import impostor
 from gateproof.stack.testing import ReferenceStack
 
 DEP03 = ("-k", "test_gateway_service_restarted_and_clean")

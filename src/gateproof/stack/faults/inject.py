@@ -11,7 +11,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -23,6 +22,7 @@ import yaml
 
 from gateproof.stack import process
 from gateproof.stack.faults.model import Inject, Scene
+from gateproof.stack.impostor import impostor
 from gateproof.stack.state import StackState
 from gateproof.stack.testing import ReferenceStack
 
@@ -290,21 +290,6 @@ def _redis_cli(port: int, env: dict[str, str], *command: str) -> str:
     return done.stdout
 
 
-IMPOSTOR = """
-import http.server, sys
-class Ok(http.server.BaseHTTPRequestHandler):
-    def _ok(self):
-        self.send_response(200)
-        self.send_header("content-type", "text/plain")
-        self.end_headers()
-        self.wfile.write(b"ok")
-    do_GET = do_POST = do_OPTIONS = _ok
-    def log_message(self, *args):
-        pass
-http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Ok).serve_forever()
-"""
-
-
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -315,17 +300,9 @@ def free_port() -> int:
 def impostor_gateway(scene: Scene) -> Iterator[None]:
     """A plain HTTP server answering 200 "ok" to everything where the gate expects the
     gateway (a wrong service behind the load balancer)."""
-    port = free_port()
-    child = subprocess.Popen([sys.executable, "-c", IMPOSTOR, str(port)])
-    try:
-        end = time.monotonic() + 10
-        while time.monotonic() < end and not process.port_in_use(port):
-            time.sleep(0.1)
-        scene.args += ["--gateproof-gateway-url", f"http://127.0.0.1:{port}"]
+    with impostor(free_port()) as url:
+        scene.args += ["--gateproof-gateway-url", url]
         yield
-    finally:
-        child.terminate()
-        child.wait(timeout=10)
 
 
 def config_copy(edit: Callable[[Path], None]) -> Inject:
