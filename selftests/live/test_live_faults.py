@@ -148,7 +148,11 @@ def test_cpu_over_its_limit(run: Any) -> None:
                  marker="predeploy")  # fmt: skip
     check_red(record, {"PRE-INF-04"}, {"PRE-INF-04": "host local is short of resources"})
     message = record.messages("PRE-INF-04")
-    assert "> 0.01%" in message and "5-minute average through Prometheus" in message
+    assert "> 0.01%" in message, message
+    # The node exporter's figure once its series span the 5 minutes; a stack younger than
+    # that is measured by the load average, and the evidence says why.
+    through_prometheus = "5-minute average through Prometheus" in message
+    assert through_prometheus or "load average 5m" in message, message
 
 
 def test_billed_health_opt_out_is_not_applicable(run: Any) -> None:

@@ -141,17 +141,27 @@ def _node_exporter_cpu(
     Several node exporters: the busiest host counts (Prometheus does not say which one is the
     gateway's)."""
     from gateproof.errors import ProbeError
-    from gateproof.probes.prometheus import NODE_CPU_5M
+    from gateproof.probes.prometheus import NODE_CPU_5M, NODE_CPU_COVERED
 
     if settings.prometheus is None:
         return None
     try:
-        samples = request.getfixturevalue("prometheus").query(NODE_CPU_5M)
+        prometheus = request.getfixturevalue("prometheus")
+        samples = prometheus.query(NODE_CPU_5M)
+        covered = {s.labels.get("instance") for s in prometheus.query(NODE_CPU_COVERED)}
     except ProbeError as exc:
         check.evidence.add("cpu", f"Prometheus not used ({str(exc).splitlines()[0]})")
         return None
     if not samples:
         check.evidence.add("cpu", "Prometheus has no node_cpu_seconds_total: load average used")
+        return None
+    samples = [s for s in samples if s.labels.get("instance") in covered]
+    if not samples:
+        check.evidence.add(
+            "cpu",
+            "the node exporter's series are younger than 5 minutes (just started): their "
+            "5-minute rate covers the start-up alone; load average used",
+        )
         return None
     busiest = max(samples, key=lambda s: s.value)
     instance = busiest.labels.get("instance", "?")
