@@ -540,10 +540,10 @@ CATALOGUE: tuple[Fault, ...] = (
     fault(
         "hosts-ssh-refused",
         "hosts",
-        {"PRE-INF-04", "PRE-INF-05", "PRE-SEC-01", "PRE-SEC-03"},
+        {"PRE-INF-04"},  # the gateway's own checks stay on gateway_hosts (the first host)
         "predeploy",
         fx.settings_copy(_dead_ssh_host),
-        "a host in the list whose SSH port refuses (every per-host check: could not check)",
+        "a second host in the list whose SSH port refuses (its resource check: could not check)",
     ),
     fault(
         "hosts-node-exporter-stopped",
