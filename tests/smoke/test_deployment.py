@@ -133,18 +133,23 @@ def test_gateway_service_restarted_and_clean(
     scan = _log_scan(gateway_host, gateproof_settings, service, tag)
     check.evidence.add("log", scan.describe())
     source = f"{scan.path} (from gateway.log_path)" if gateway.log_path else scan.path
-    elsewhere = None
     if not scan.tag_found and served is None:
-        # Through the balancer the request reached one of the gateway hosts, maybe not this one.
+        # Through the balancer the request reached one of the gateway hosts, maybe not this one:
+        # then this host's log is not shown to be live, and its error scan proves nothing.
+        from gateproof.errors import ProbeError
+
         elsewhere = _tag_on_other_host(request, spec, gateproof_settings, service, tag)
         if elsewhere is not None:
-            check.evidence.add(
-                "live log",
-                f"the tagged request went through gateway.url to {elsewhere}: found in that "
-                "host's log, not in this one's; no replica of gateway.replicas runs on this "
-                "host, so this host's log is not shown to be the live one",
+            raise ProbeError(
+                f"could not show that {source} on {hosts.host_name(gateway_host)} is the live "
+                f"log: the tagged request went through gateway.url to {elsewhere}, and no "
+                "replica of gateway.replicas runs on this host to send it to directly",
+                target=source,
+                setting="gateway.replicas, gateway_hosts",
+                hint="list each gateway machine's own URL in gateway.replicas (see "
+                "docs/settings.md, hosts)",
             )
-    if not scan.tag_found and elsewhere is None:
+    if not scan.tag_found:
         check.fail(
             "the gateway log being read is not the live log: this run's own request is not in it",
             target=source,
