@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import redis
 from pd_suite import BAD, SHORT_WARMUP, Record, run_suite, second_gateway, stopped
@@ -102,6 +103,37 @@ def test_healthy_stack_is_green_postdeploy(run: Any, clean: ReferenceStack) -> N
     assert {f"PST-0{i}" for i in (2, 3, 4, 5, 6, 7, 9)} <= passed, record.items
     if not record.red():
         assert record.returncode == 0 and record.verdict.startswith("GREEN"), record.verdict
+
+
+def _use_up_minute(stack: ReferenceStack, model: str, limit: int) -> list[int]:
+    """What PST-04's burst leaves behind: the model's rpm used up for this calendar minute."""
+    url = f"{stack.gateway_url}/v1/chat/completions"
+    headers = {"Authorization": f"Bearer {stack.master_key}"}
+    statuses: list[int] = []
+    for n in range(limit + 2):
+        body = {"model": model, "messages": [{"role": "user", "content": f"use {n}"}],
+                "max_tokens": 4, "disable_fallbacks": True}  # fmt: skip
+        statuses.append(httpx.post(url, json=body, headers=headers, timeout=10).status_code)
+        if statuses[-1] == 429:
+            break
+    return statuses
+
+
+def test_routing_check_after_a_used_up_minute(run: Any, clean: ReferenceStack) -> None:
+    """PRE-TST-03 right after another run's PST-04 burst: the probe model is at its rpm, so
+    the gateway answers it through a fallback. The check tells that from a misroute (a 429
+    with fallbacks disabled) and asks again the next minute, instead of a false red."""
+    model, rpm = "ratelimit-probe", 20  # config/litellm-unified.yaml
+    if 60 - time.time() % 60 < 12:  # the used-up minute must still be running when it asks
+        time.sleep(60 - time.time() % 60 + 0.5)
+    statuses = _use_up_minute(clean, model, rpm)
+    assert statuses[-1] == 429 and len(statuses) == rpm + 1, statuses
+    began = time.time()
+    record = run("-k", "routed_to_its_provider and ratelimit", marker="predeploy")
+    ran = [t for t in record.items["PRE-TST-03"]["tests"] if f"provider[model={model}]" in t["nodeid"]]
+    assert [t["outcome"] for t in ran] == ["passed"], ran
+    assert record.elapsed_s < 75, record.elapsed_s  # one wait for the next minute, no more
+    assert time.strftime("%M", time.gmtime()) != time.strftime("%M", time.gmtime(began))
 
 
 def test_renamed_metric_is_never_a_pass(run: Any) -> None:

@@ -2,7 +2,9 @@
 names. LiteLLM says where it sent a request in ``x-litellm-model-api-base``, which deployment
 answered (``x-litellm-model-name``) and whether the provider needed retries or a fallback; the
 cache is bypassed so the answer really comes from a provider. Retries the gateway absorbed
-and answers far slower than ``thresholds.slow_answer_s`` are provider trouble, reported."""
+and answers far slower than ``thresholds.slow_answer_s`` are provider trouble, reported.
+A model with an rpm that another run used up this minute (PST-04's burst) would be answered by
+a fallback: ``chat_routed`` tells that from a misroute and asks again the next minute."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import pytest
 
 from gateproof.failure import Check
 from gateproof.probes.gateway import GatewayProbe
+from gateproof.probes.rate_window import chat_routed
 from gateproof.settings import Settings
 
 
@@ -21,7 +24,7 @@ def test_model_routed_to_its_provider(
     routed_model: Any, gateway_authed: GatewayProbe, gateproof_settings: Settings, check: Check
 ) -> None:
     model = routed_model
-    exchange = gateway_authed.chat(model.name)
+    exchange = chat_routed(gateway_authed, model, check.evidence)
     target = f"{exchange.url} (from gateway.url), model '{model.name}'"
     check.status(
         exchange, f"model '{model.name}' through the gateway answered {exchange.status}",
@@ -51,7 +54,7 @@ def test_model_routed_alike_on_every_replica(
     """Replicated gateways: each replica (``gateway.replicas``) sends the model where the
     mapping says; a replica started on another config shows here, named by its URL."""
     model = routed_model
-    exchange = replica_gateway.chat(model.name)
+    exchange = chat_routed(replica_gateway, model, check.evidence)
     target = f"{exchange.url} ({replica.label}, from {replica.source}), model '{model.name}'"
     check.status(
         exchange,

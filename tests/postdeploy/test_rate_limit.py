@@ -14,7 +14,6 @@ minute. ``disable_fallbacks`` keeps a fallback from answering for the limited mo
 from __future__ import annotations
 
 import datetime as dt
-import time
 from typing import Any
 
 import pytest
@@ -24,6 +23,7 @@ from gateproof.failure import Check
 from gateproof.gates.judge import not_run
 from gateproof.probes.gateway import GatewayProbe
 from gateproof.probes.http import Exchange
+from gateproof.probes.rate_window import seconds_left_in_minute, wait_next_minute
 from gateproof.settings import Settings
 
 EXTRA = 2  # requests sent past the limit before "never" is concluded
@@ -43,11 +43,6 @@ def _burst(gateway: GatewayProbe, model: str, rpm: int) -> tuple[list[Exchange],
         if exchange.status == 429:
             break
     return sent, _minute() == began
-
-
-def _wait_next_minute() -> None:
-    now = time.time()
-    time.sleep(60 - now % 60 + 0.3)
 
 
 @pytest.mark.postdeploy
@@ -77,15 +72,15 @@ def test_rate_limit_enforced_at_rpm(
             setting="postdeploy.rate_limit_model",
             hint="give the dedicated probe model a small rpm (e.g. 5)",
         )
-    budget = 60 - time.time() % 60
+    budget = seconds_left_in_minute()
     if budget < 0.5 * (rpm + EXTRA) + 2:  # too close to a minute boundary to fit
-        _wait_next_minute()
+        wait_next_minute()
     sent, one_minute = _burst(gateway_authed, model, rpm)
     first_429 = next((i for i, e in enumerate(sent) if e.status == 429), None)
     if not one_minute or (first_429 is not None and first_429 < rpm):
         check.evidence.add("retry", f"first burst: {[e.status for e in sent]}, repeated at "
                                     "the start of the next minute")  # fmt: skip
-        _wait_next_minute()
+        wait_next_minute()
         sent, one_minute = _burst(gateway_authed, model, rpm)
         first_429 = next((i for i, e in enumerate(sent) if e.status == 429), None)
         if not one_minute:
@@ -168,13 +163,13 @@ def test_rate_limit_shared_by_replicas(
                          setting="postdeploy.rate_limit_model")  # fmt: skip
     for gateway in replica_gateways:
         gateway.reach()  # a dead replica: an error naming its URL and gateway.replicas
-    if 60 - time.time() % 60 < 0.5 * (rpm + len(replica_gateways)) + 2:
-        _wait_next_minute()
+    if seconds_left_in_minute() < 0.5 * (rpm + len(replica_gateways)) + 2:
+        wait_next_minute()
     sent, one_minute = _spread_burst(replica_gateways, model, rpm)
     if not one_minute or (sent[-1][1].status == 429 and len(sent) <= rpm):
         check.evidence.add("retry", f"first burst: {[e.status for _, e in sent]}, repeated at "
                                     "the start of the next minute")  # fmt: skip
-        _wait_next_minute()
+        wait_next_minute()
         sent, one_minute = _spread_burst(replica_gateways, model, rpm)
         if not one_minute:
             raise ProbeError("the rate-limit burst did not fit in one minute twice",
