@@ -1,7 +1,8 @@
 """Selftests of the fault matrix (``gateproof.stack.faults``).
 
-``matrix_base_port`` (session): a free base port for the matrix's own stack, stepped up from
-``GATEPROOF_SELFTEST_BASE_PORT`` (+600, clear of the shared selftest stack's range)."""
+``matrix_base_port`` (session): a free base port for the matrix's own stack, in this xdist
+worker's range (+1800: clear of the shared stack, the ssh hosts, the replica, rollback and
+watch stacks of the same worker)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ import os
 
 import pytest
 
-from gateproof.stack.testing import DEFAULT_SELFTEST_BASE_PORT, free_base
+from gateproof.stack.testing import base_port_for_worker, free_base
+
+OWN_RANGE_OFFSET = 1800
 
 
 @pytest.fixture(scope="session")
 def matrix_base_port() -> int:
-    base = int(os.environ.get("GATEPROOF_SELFTEST_BASE_PORT", DEFAULT_SELFTEST_BASE_PORT))
-    return free_base(base + 600)
+    return free_base(base_port_for_worker(os.environ.get("PYTEST_XDIST_WORKER")) + OWN_RANGE_OFFSET)

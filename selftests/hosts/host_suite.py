@@ -5,17 +5,13 @@ decided: ``record.json`` for the outcomes and messages, the JUnit XML for each t
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-import time
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from gateproof.stack.sshhosts import SshHosts
+from gateproof.stack.suite_run import SuiteRun, run_suite
 
 REPO = Path(__file__).resolve().parents[2]
 CONNECT_S = 2.0  # timeouts.connect_s of the child runs: ssh's ConnectTimeout
@@ -47,20 +43,10 @@ CONTROL_ITEMS = {"PRE-INF-03"}
 
 
 @dataclass
-class HostRun:
-    """What one child run decided, per item and per test, and how long each test took."""
+class HostRun(SuiteRun):
+    """A child run with how long each test took (JUnit XML: setup + call + teardown)."""
 
-    items: dict[str, Any]
-    seconds: dict[str, float]  # test name with its id -> duration (setup + call + teardown)
-    output: str
-    elapsed_s: float
-
-    def outcome(self, item: str) -> str:
-        return str(self.items[item]["outcome"])
-
-    def tests(self, item: str) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = self.items[item]["tests"]
-        return found
+    seconds: dict[str, float] = field(default_factory=dict)  # test name with its id -> s
 
     def outcomes(self, items: set[str]) -> dict[str, str]:
         return {item: self.outcome(item) for item in sorted(items)}
@@ -80,25 +66,16 @@ def run_host_checks(
 ) -> HostRun:
     """``pytest TESTS`` against the stack's settings with ``hosts`` over ssh."""
     extra = SHORT_WARMUP if tests == POSTDEPLOY_TESTS else ()
-    argv = [
-        *(sys.executable, "-m", "pytest", *tests, *extra, "-q", "--tb=no", "-p", "no:randomly"),
-        f"--gateproof-config={settings}",
-        f"--gateproof-record={out}",
+    run = run_suite(
+        settings, out, *extra,
         f"--gateproof-hosts={','.join(hosts.specs)}",
         f"--gateproof-ssh-config={hosts.ssh_config}",
         f"--gateproof-timeouts-connect-s={CONNECT_S:g}",
         f"--junitxml={out / 'junit.xml'}",
-    ]
-    env = {k: v for k, v in os.environ.items() if k != "PYTEST_XDIST_WORKER"}
-    began = time.monotonic()
-    done = subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True,
-                          timeout=RUN_TIMEOUT_S, check=False)  # fmt: skip
-    elapsed = time.monotonic() - began
-    record = out / "record.json"
-    if not record.is_file():
-        raise AssertionError(f"no record (rc {done.returncode}):\n{done.stdout[-3000:]}")
-    items = json.loads(record.read_text(encoding="utf-8"))["items"]
-    return HostRun(items, _seconds(out / "junit.xml"), done.stdout + done.stderr, elapsed)
+        marker=None, paths=tests, cwd=REPO, timeout_s=RUN_TIMEOUT_S,
+    )  # fmt: skip
+    fields_of = {f.name: getattr(run, f.name) for f in fields(SuiteRun)}
+    return HostRun(**fields_of, seconds=_seconds(out / "junit.xml"))
 
 
 def _seconds(junit: Path) -> dict[str, float]:

@@ -5,7 +5,7 @@ Fixtures:
     reference_stack  session, ReferenceStack: the shared stack (``gateproof.stack.testing``);
                      set ``GATEPROOF_SELFTEST_BASE_PORT`` to keep clear of other stacks.
                      ``stack up`` already took the pre-deployment backup DEP-01 looks for.
-    run              per test, ``(*args, marker=, env=) -> Record``: one child run of the suite
+    run              per test, ``(*args, marker=, env=) -> SuiteRun``: one child run of the suite
     standin          per test, ``(provider, model, **faults) -> None``: switch a stand-in's
                      faults; cleared afterwards, then LiteLLM's cooldown of ``model`` waited out
 """
@@ -19,8 +19,9 @@ from typing import Any
 
 import httpx
 import pytest
-from live_suite import Record, run_suite
+from live_suite import run_suite
 
+from gateproof.stack.suite_run import SuiteRun
 from gateproof.stack.testing import ReferenceStack, reference_stack
 
 __all__ = ["reference_stack"]
@@ -31,7 +32,7 @@ _runs = itertools.count()
 
 @pytest.fixture
 def run(reference_stack: ReferenceStack, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    def go(*args: str, **kwargs: Any) -> Record:
+    def go(*args: str, **kwargs: Any) -> SuiteRun:
         out = tmp_path_factory.mktemp(f"record{next(_runs)}")
         return run_suite(reference_stack.settings_path, out, *args, **kwargs)
 

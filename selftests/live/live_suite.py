@@ -7,11 +7,8 @@ scratch copy, a component started differently), and the suite runs unchanged.
 
 from __future__ import annotations
 
-import json
 import os
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,35 +20,16 @@ import httpx
 import yaml
 
 from gateproof.settings import read_secrets_file
-from gateproof.stack import components, process
+from gateproof.stack import components, process, suite_run
 from gateproof.stack.litellm_env import venv_dir
 from gateproof.stack.runconfig import StackSecrets
+from gateproof.stack.suite_run import SuiteRun
 from gateproof.stack.testing import ReferenceStack
 
 REPO = Path(__file__).resolve().parents[2]
 MY_DIRS = ("tests/contract", "tests/integration", "tests/smoke")
 RUN_TIMEOUT_S = 120.0
 GATEWAY_START_S = 90.0
-BAD = ("failed", "error")
-
-
-@dataclass
-class Record:
-    """What one child run decided: verdict, per item outcome and messages, wall time."""
-
-    verdict: str
-    items: dict[str, Any]
-    output: str
-    elapsed_s: float
-
-    def red(self) -> set[str]:
-        return {i for i, item in self.items.items() if item["outcome"] in BAD}
-
-    def messages(self, item: str) -> str:
-        return "\n".join(t["message"] for t in self.items[item]["tests"])
-
-    def outcome(self, item: str) -> str:
-        return str(self.items[item]["outcome"])
 
 
 def run_suite(
@@ -61,30 +39,10 @@ def run_suite(
     marker: str = "predeploy or smoke",
     env: dict[str, str] | None = None,
     dirs: tuple[str, ...] = MY_DIRS,
-) -> Record:
+) -> SuiteRun:
     """``pytest DIRS -m MARKER --gateproof-config SETTINGS --gateproof-record DIR ARGS``."""
-    argv = [sys.executable, "-m", "pytest", *dirs, "-m", marker, "-q", "--tb=no", "-p",
-            "no:randomly", "--gateproof-config", str(settings), "--gateproof-record",
-            str(record_dir), *args]  # fmt: skip
-    child_env = {**os.environ, **(env or {})}
-    child_env.pop("PYTEST_XDIST_WORKER", None)
-    began = time.monotonic()
-    done = subprocess.run(
-        argv,
-        cwd=REPO,
-        env=child_env,
-        capture_output=True,
-        text=True,
-        timeout=RUN_TIMEOUT_S,
-        check=False,
-    )
-    elapsed = time.monotonic() - began
-    record_file = record_dir / "record.json"
-    if not record_file.is_file():
-        raise AssertionError(f"no record written (rc {done.returncode}):\n{done.stdout[-3000:]}"
-                             f"\n{done.stderr[-2000:]}")  # fmt: skip
-    data = json.loads(record_file.read_text(encoding="utf-8"))
-    return Record(data["verdict"], data["items"], done.stdout + done.stderr, elapsed)
+    return suite_run.run_suite(settings, record_dir, *args, marker=marker, paths=dirs,
+                               cwd=REPO, env=env, timeout_s=RUN_TIMEOUT_S)  # fmt: skip
 
 
 CPU_LIMIT = 95.0  # thresholds.cpu_percent of the reference settings (config/gateproof.yaml)
@@ -96,7 +54,7 @@ def load_percent() -> float:
     return 100.0 * os.getloadavg()[1] / (os.cpu_count() or 1)
 
 
-def check_red(record: Record, expected: set[str], fragments: dict[str, str]) -> None:
+def check_red(record: SuiteRun, expected: set[str], fragments: dict[str, str]) -> None:
     """Exactly ``expected`` is red, each message holding its fragment. PRE-INF-04 red beyond
     that is accepted only when this machine really is loaded (other jobs share it)."""
     red = record.red()

@@ -10,16 +10,13 @@ errors in the log of a healthy stack: ``test_healthy_stack_is_green_smoke``.)
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 from typing import Any
 
-from live_faults import (
-    appended_to_log,
-    component_pid,
-    rotated_without_reopen,
-    stopped_process,
-)
 from live_suite import check_red
 
+from gateproof.stack.faults import inject as fx
+from gateproof.stack.faults.model import Scene
 from gateproof.stack.impostor import impostor
 from gateproof.stack.testing import ReferenceStack
 
@@ -30,6 +27,10 @@ TRACEBACK = (
     "    raise RuntimeError('gateproof selftest: worker crashed')\n"
     "RuntimeError: gateproof selftest: worker crashed\n"
 )
+
+
+def _gateway_log(stack: ReferenceStack) -> str:
+    return str(stack.run.log("litellm").relative_to(stack.run.root))
 
 
 def _free_port() -> int:
@@ -55,8 +56,11 @@ def test_impostor_on_the_gateway_port(run: Any) -> None:
     assert "http.server" in record.messages("DEP-03")  # what runs instead, by command line
 
 
-def test_plain_text_traceback_in_the_log(run: Any, reference_stack: ReferenceStack) -> None:
-    with appended_to_log(reference_stack.run.log("litellm"), TRACEBACK + "ERROR: plain line\n"):
+def test_plain_text_traceback_in_the_log(
+    run: Any, reference_stack: ReferenceStack, tmp_path: Path
+) -> None:
+    lines = fx.appended(_gateway_log(reference_stack), TRACEBACK + "ERROR: plain line\n")
+    with lines(Scene(reference_stack, tmp_path)):
         record = run(*DEP03, marker="smoke")
     check_red(
         record,
@@ -66,16 +70,20 @@ def test_plain_text_traceback_in_the_log(run: Any, reference_stack: ReferenceSta
     assert "ERROR ERROR: plain line" in record.messages("DEP-03")
 
 
-def test_log_rotated_without_reopen(run: Any, reference_stack: ReferenceStack) -> None:
-    with rotated_without_reopen(reference_stack.run.log("litellm")):
+def test_log_rotated_without_reopen(
+    run: Any, reference_stack: ReferenceStack, tmp_path: Path
+) -> None:
+    with fx.rotated_without_reopen(_gateway_log(reference_stack))(Scene(reference_stack, tmp_path)):
         record = run(*DEP03, marker="smoke")
     check_red(
         record, {"DEP-03"}, {"DEP-03": "is not the live log: this run's own request is not in it"}
     )
 
 
-def test_hung_redis_is_reported_as_hung(run: Any, reference_stack: ReferenceStack) -> None:
-    with stopped_process(component_pid(reference_stack, "redis")):
+def test_hung_redis_is_reported_as_hung(
+    run: Any, reference_stack: ReferenceStack, tmp_path: Path
+) -> None:
+    with fx.sigstop("redis")(Scene(reference_stack, tmp_path)):
         record = run(
             "--gateproof-redis-timeout-s", "2", "-k", "redis_ping or redis_password",
             marker="predeploy",

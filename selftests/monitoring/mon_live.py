@@ -9,24 +9,22 @@ stage, an Alertmanager whose receiver is dead or absent.
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import yaml
 
-from gateproof.stack import process
-from gateproof.stack.launcher import StackState
+from gateproof.stack import component_restart
+from gateproof.stack.suite_run import SuiteRun, run_suite
 from gateproof.stack.testing import ReferenceStack
 
 REPO = Path(__file__).resolve().parents[2]
@@ -34,64 +32,17 @@ RUN_TIMEOUT_S = 240.0
 BAD = ("failed", "error")
 
 
-@dataclass
-class Record:
-    """What one child run decided: per item outcome and messages, exit code, wall time."""
-
-    verdict: str
-    items: dict[str, Any]
-    output: str
-    returncode: int
-    elapsed_s: float
-
-    def red(self) -> set[str]:
-        return {i for i, item in self.items.items() if item["outcome"] in BAD}
-
-    def outcome(self, item: str) -> str:
-        return str(self.items[item]["outcome"])
-
-    def messages(self, item: str) -> str:
-        return "\n".join(t["message"] for t in self.items[item]["tests"])
-
-    def explain(self) -> str:
-        lines = [f"verdict {self.verdict}, rc {self.returncode}, {self.elapsed_s:.1f} s"]
-        lines += [f"{i}: {v['outcome']}: {self.messages(i)[:600]}" for i, v in self.items.items()]
-        return "\n".join(lines) + "\n" + self.output[-2000:]
-
-
 def run_monitoring(
     settings: Path, record_dir: Path, *args: str, env: dict[str, str] | None = None
-) -> Record:
-    """``pytest tests/monitoring -m monitoring --gateproof-config S --gateproof-record D``."""
-    argv = [sys.executable, "-m", "pytest", "tests/monitoring", "-m", "monitoring", "-q",
-            "--tb=short", "-p", "no:randomly", "--gateproof-config", str(settings),
-            "--gateproof-record", str(record_dir), *args]  # fmt: skip
-    child_env = {k: v for k, v in os.environ.items() if k != "PYTEST_XDIST_WORKER"}
-    child_env.update(env or {})
-    began = time.monotonic()
-    done = subprocess.run(
-        argv,
-        cwd=REPO,
-        env=child_env,
-        capture_output=True,
-        text=True,
-        timeout=RUN_TIMEOUT_S,
-        check=False,
-    )
-    elapsed = time.monotonic() - began
-    record_file = record_dir / "record.json"
-    if not record_file.is_file():
-        raise AssertionError(f"no record (rc {done.returncode}):\n{done.stdout[-3000:]}")
-    data = json.loads(record_file.read_text(encoding="utf-8"))
-    mine = {k: v for k, v in data["items"].items() if k.startswith("MON-") and k != "MON-04"}
-    return Record(data["verdict"], mine, done.stdout + done.stderr, done.returncode, elapsed)
-
-
-def _entry(stack: ReferenceStack, name: str) -> tuple[StackState, int]:
-    state = StackState.load(stack.run)
-    assert state is not None
-    index = next(i for i, c in enumerate(state.components) if c.name == name)
-    return state, index
+) -> SuiteRun:
+    """``pytest tests/monitoring -m monitoring``; only the MON items this folder is about
+    (MON-04, promtool's rule tests, has a selftest of its own)."""
+    run = run_suite(
+        settings, record_dir, "--tb=short", *args, marker="monitoring",
+        paths=("tests/monitoring",), cwd=REPO, env=env, timeout_s=RUN_TIMEOUT_S,
+    )  # fmt: skip
+    mine = {k: v for k, v in run.items.items() if k.startswith("MON-") and k != "MON-04"}
+    return dataclasses.replace(run, items=mine)
 
 
 @contextmanager
@@ -99,47 +50,10 @@ def replaced(
     stack: ReferenceStack, name: str, extra_args: tuple[str, ...] | None
 ) -> Iterator[None]:
     """Stop component ``name`` (``extra_args`` None) or restart it with ``extra_args``
-    appended; afterwards start it again as it was, recorded in stack.json for ``down``."""
-    state, index = _entry(stack, name)
-    started = state.components[index]
-    argv = Path(f"/proc/{started.pid}/cmdline").read_bytes().decode().split("\0")[:-1]
-    raw_env = Path(f"/proc/{started.pid}/environ").read_bytes().decode().split("\0")
-    env = dict(item.split("=", 1) for item in raw_env if "=" in item)
-    _stop(started.pid, started.start_time, started.ports)
-    if extra_args is not None:
-        _start(stack, name, [*argv, *extra_args], env)
-    try:
+    appended; afterwards it runs again as it was."""
+    more = None if extra_args is None else (lambda argv, _env: argv.extend(extra_args))
+    with component_restart.replaced(stack, name, more):
         yield
-    finally:
-        state, index = _entry(stack, name)
-        current = state.components[index]
-        if process.is_ours(current.pid, current.start_time):
-            _stop(current.pid, current.start_time, current.ports)
-        _start(stack, name, argv, env)
-
-
-def _stop(pid: int, start_time: int | None, ports: list[int]) -> None:
-    process.terminate({pid: start_time}, 10.0)
-    end = time.monotonic() + 10
-    while any(process.port_in_use(p) for p in ports) and time.monotonic() < end:
-        time.sleep(0.1)
-
-
-def _start(stack: ReferenceStack, name: str, argv: list[str], env: dict[str, str]) -> None:
-    state, index = _entry(stack, name)
-    entry = state.components[index]
-    child = process.spawn(argv, env, stack.run.log(name), stack.run.root)
-    entry.pid, entry.start_time = child.pid, process.start_time(child.pid)
-    state.save(stack.run)
-    end = time.monotonic() + 20
-    while time.monotonic() < end:
-        try:
-            if httpx.get(entry.health_url, timeout=1.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"{name} did not come back: see {stack.run.log(name)}")
 
 
 def reload_prometheus(stack: ReferenceStack) -> None:

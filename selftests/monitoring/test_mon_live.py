@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 import yaml
 from mon_live import (
-    Record,
     edited,
     free_port,
     reload_prometheus,
@@ -21,6 +20,7 @@ from mon_live import (
     second_alertmanager,
 )
 
+from gateproof.stack.suite_run import SuiteRun
 from gateproof.stack.testing import ReferenceStack
 
 NON_DESTRUCTIVE = {"MON-01", "MON-02", "MON-03", "MON-05", "MON-06", "MON-08"}
@@ -29,14 +29,14 @@ _runs = itertools.count()
 
 @pytest.fixture
 def run(reference_stack: ReferenceStack, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    def go(*args: str, env: dict[str, str] | None = None) -> Record:
+    def go(*args: str, env: dict[str, str] | None = None) -> SuiteRun:
         out = tmp_path_factory.mktemp(f"monrecord{next(_runs)}")
         return run_monitoring(reference_stack.settings_path, out, *args, env=env)
 
     return go
 
 
-def _red_only(record: Record, expected: set[str], fragments: dict[str, str]) -> None:
+def _red_only(record: SuiteRun, expected: set[str], fragments: dict[str, str]) -> None:
     assert record.red() == expected, record.explain()
     assert record.returncode != 0, record.explain()
     for item, fragment in fragments.items():

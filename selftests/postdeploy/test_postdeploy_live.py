@@ -23,8 +23,9 @@ from typing import Any
 import httpx
 import pytest
 import redis
-from pd_suite import BAD, SHORT_WARMUP, Record, run_suite, second_gateway, stopped
+from pd_suite import BAD, SHORT_WARMUP, run_suite, second_gateway, stopped
 
+from gateproof.stack.suite_run import SuiteRun
 from gateproof.stack.testing import ReferenceStack
 
 CPU_LIMIT = 95.0  # thresholds.cpu_percent of the reference settings (config/gateproof.yaml)
@@ -36,7 +37,7 @@ def _busy_host() -> bool:
     return 100.0 * os.getloadavg()[0] / (os.cpu_count() or 1) > CPU_LIMIT * 0.75
 
 
-def _check(record: Record, expected: set[str], fragments: dict[str, str]) -> None:
+def _check(record: SuiteRun, expected: set[str], fragments: dict[str, str]) -> None:
     red = record.red()
     for item in ("PST-01", "PST-08"):
         if item in red and item not in expected:
@@ -61,7 +62,7 @@ def baseline_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def run(
     reference_stack: ReferenceStack, tmp_path_factory: pytest.TempPathFactory, baseline_file: Path
 ) -> Any:
-    def go(*args: str, **kwargs: Any) -> Record:
+    def go(*args: str, **kwargs: Any) -> SuiteRun:
         out = tmp_path_factory.mktemp(f"pd-record{next(_runs)}")
         base = ("--gateproof-postdeploy-baseline-file", str(baseline_file))
         return run_suite(reference_stack.settings_path, out, *base, *args, **kwargs)
@@ -130,7 +131,9 @@ def test_routing_check_after_a_used_up_minute(run: Any, clean: ReferenceStack) -
     assert statuses[-1] == 429 and len(statuses) == rpm + 1, statuses
     began = time.time()
     record = run("-k", "routed_to_its_provider and ratelimit", marker="predeploy")
-    ran = [t for t in record.items["PRE-TST-03"]["tests"] if f"provider[model={model}]" in t["nodeid"]]
+    ran = [
+        t for t in record.items["PRE-TST-03"]["tests"] if f"provider[model={model}]" in t["nodeid"]
+    ]
     assert [t["outcome"] for t in ran] == ["passed"], ran
     assert record.elapsed_s < 75, record.elapsed_s  # one wait for the next minute, no more
     assert time.strftime("%M", time.gmtime()) != time.strftime("%M", time.gmtime(began))

@@ -4,63 +4,31 @@ another config file, give it a Redis of its own). Nothing here imitates gateproo
 
 from __future__ import annotations
 
-import json
-import os
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from gateproof.stack import process
+from gateproof.stack import process, suite_run
+from gateproof.stack.suite_run import SuiteRun
 from gateproof.stack.testing import ReferenceStack
 
 REPO = Path(__file__).resolve().parents[2]
 RUN_TIMEOUT_S = 400.0
-BAD = ("failed", "error")
-
-
-@dataclass
-class Record:
-    verdict: str
-    items: dict[str, Any]
-    output: str
-
-    def red(self) -> set[str]:
-        return {i for i, item in self.items.items() if item["outcome"] in BAD}
-
-    def tests(self, item: str) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = self.items[item]["tests"]
-        return found
-
-    def bad_tests(self, item: str) -> list[dict[str, Any]]:
-        return [t for t in self.tests(item) if t["outcome"] in BAD]
 
 
 def run_suite(
     stack: ReferenceStack, record_dir: Path, marker: str, select: str, settings: Path | None = None
-) -> Record:
+) -> SuiteRun:
     """``pytest tests -m MARKER -k SELECT`` on the stack's settings (or ``settings``), with a
     record."""
-    argv = [sys.executable, "-m", "pytest", "tests", "-m", marker, "-k", select, "-q",
-            "--tb=no", "-p", "no:cacheprovider",
-            f"--gateproof-config={settings or stack.settings_path}",
-            "--gateproof-record", str(record_dir)]  # fmt: skip
-    env = dict(os.environ)
-    env.pop("PYTEST_XDIST_WORKER", None)
-    done = subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True,
-                          timeout=RUN_TIMEOUT_S, check=False)  # fmt: skip
-    record_file = record_dir / "record.json"
-    if not record_file.is_file():
-        raise AssertionError(f"no record (rc {done.returncode}):\n{done.stdout[-3000:]}\n"
-                             f"{done.stderr[-2000:]}")  # fmt: skip
-    data = json.loads(record_file.read_text(encoding="utf-8"))
-    return Record(data["verdict"], data["items"], done.stdout + done.stderr)
+    return suite_run.run_suite(settings or stack.settings_path, record_dir, "-k", select,
+                               marker=marker, cwd=REPO, timeout_s=RUN_TIMEOUT_S)  # fmt: skip
 
 
 def settings_copy(stack: ReferenceStack, name: str, edit: Callable[[dict[str, Any]], None]) -> Path:

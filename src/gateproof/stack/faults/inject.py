@@ -20,13 +20,10 @@ from typing import Any
 import httpx
 import yaml
 
-from gateproof.stack import process
+from gateproof.stack import component_restart
 from gateproof.stack.faults.model import Inject, Scene
 from gateproof.stack.impostor import impostor
-from gateproof.stack.state import StackState
 from gateproof.stack.testing import ReferenceStack
-
-START_S = 60.0  # a restarted gateway imports LiteLLM: ~7 s on an idle machine
 
 
 def standin(provider: str, **faults: Any) -> Inject:
@@ -60,20 +57,12 @@ def standins(names: tuple[str, ...], **faults: Any) -> Inject:
     return go
 
 
-def _entry(stack: ReferenceStack, name: str) -> tuple[StackState, int]:
-    state = StackState.load(stack.run)
-    if state is None:
-        raise RuntimeError(f"no stack.json in {stack.run.root}")
-    return state, next(i for i, c in enumerate(state.components) if c.name == name)
-
-
 def sigstop(component: str) -> Inject:
     """SIGSTOP the component (its sockets stay open: connections accepted, never answered)."""
 
     @contextmanager
     def go(scene: Scene) -> Iterator[None]:
-        state, index = _entry(scene.stack, component)
-        pid = state.components[index].pid
+        pid = component_restart.pid_of(scene.stack, component)
         os.kill(pid, signal.SIGSTOP)
         try:
             yield
@@ -93,52 +82,11 @@ def restarted(component: str, change: Change | None) -> Inject:
 
     @contextmanager
     def go(scene: Scene) -> Iterator[None]:
-        state, index = _entry(scene.stack, component)
-        entry = state.components[index]
-        argv = Path(f"/proc/{entry.pid}/cmdline").read_bytes().decode().split("\0")[:-1]
-        environ = Path(f"/proc/{entry.pid}/environ").read_bytes().decode().split("\0")
-        env = dict(item.split("=", 1) for item in environ if "=" in item)
-        _stop(scene.stack, component)
-        if change is not None:
-            new_argv, new_env = list(argv), dict(env)
-            change(new_argv, new_env, scene)
-            _start(scene.stack, component, new_argv, new_env)
-        try:
+        bound = None if change is None else (lambda argv, env: change(argv, env, scene))
+        with component_restart.replaced(scene.stack, component, bound):
             yield
-        finally:
-            _stop(scene.stack, component)
-            _start(scene.stack, component, argv, env)
 
     return go
-
-
-def _stop(stack: ReferenceStack, name: str) -> None:
-    state, index = _entry(stack, name)
-    entry = state.components[index]
-    if process.is_ours(entry.pid, entry.start_time):
-        process.terminate({entry.pid: entry.start_time}, 10.0)
-    end = time.monotonic() + 10
-    while any(process.port_in_use(p) for p in entry.ports) and time.monotonic() < end:
-        time.sleep(0.1)
-
-
-def _start(stack: ReferenceStack, name: str, argv: list[str], env: dict[str, str]) -> None:
-    state, index = _entry(stack, name)
-    entry = state.components[index]
-    child = process.spawn(argv, env, stack.run.log(name), stack.run.root)
-    entry.pid, entry.start_time = child.pid, process.start_time(child.pid)
-    state.save(stack.run)
-    end = time.monotonic() + START_S
-    while time.monotonic() < end:
-        if child.poll() is not None:
-            raise RuntimeError(f"{name} exited on restart: see {stack.run.log(name)}")
-        try:
-            if httpx.get(entry.health_url or entry.url, timeout=1.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{name} did not come back within {START_S:.0f} s")
 
 
 def gateway_config(edit: Callable[[dict[str, Any]], None]) -> Change:

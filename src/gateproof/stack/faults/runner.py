@@ -5,10 +5,7 @@ runs of every phase (destructive checks and a short load test included) counting
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,27 +13,11 @@ from typing import Any
 
 from gateproof.stack.faults import health
 from gateproof.stack.faults.model import EVERY_PHASE, Fault, Scene
+from gateproof.stack.suite_run import run_suite
 from gateproof.stack.testing import ReferenceStack
 
-RED = ("failed", "error")
 RUN_TIMEOUT_S = 600.0
 HEALTHY_LOAD = ("--gateproof-load", "--gateproof-load-duration-s", "10")
-
-
-@dataclass
-class InnerRun:
-    """What one inner run decided, read from its record.json."""
-
-    verdict: str
-    outcomes: dict[str, str]
-    messages: dict[str, str]
-    seconds: float
-    returncode: int
-    tail: str = ""
-
-    @property
-    def red(self) -> set[str]:
-        return {i for i, o in self.outcomes.items() if o in RED}
 
 
 @dataclass
@@ -80,33 +61,6 @@ def host_load() -> float:
     return os.getloadavg()[1] / (os.cpu_count() or 1)
 
 
-def inner_run(
-    settings: Path, record_dir: Path, marker: str, options: list[str], paths: tuple[str, ...]
-) -> InnerRun:
-    """``pytest PATHS -m MARKER --gateproof-config=S --gateproof-record=D OPTIONS``."""
-    argv = [sys.executable, "-m", "pytest", *paths, "-m", marker, "-q", "--tb=no",
-            "-p", "no:randomly", "-p", "no:cacheprovider", f"--gateproof-config={settings}",
-            f"--gateproof-record={record_dir}", *options]  # fmt: skip
-    env = {k: v for k, v in os.environ.items() if k != "PYTEST_XDIST_WORKER"}
-    began = time.monotonic()
-    done = subprocess.run(argv, env=env, capture_output=True, text=True,
-                          timeout=RUN_TIMEOUT_S, check=False)  # fmt: skip
-    seconds = time.monotonic() - began
-    tail = (done.stdout + done.stderr)[-3000:]
-    record = record_dir / "record.json"
-    if not record.is_file():
-        raise RuntimeError(f"no record.json (pytest rc {done.returncode}): {tail}")
-    data = json.loads(record.read_text(encoding="utf-8"))
-    items: dict[str, Any] = data["items"]
-    outcomes = {i: str(v["outcome"]) for i, v in items.items()}
-    messages = {
-        i: "\n".join(str(t.get("message", "")) for t in v["tests"] if t["outcome"] in RED)
-        for i, v in items.items()
-        if v["outcome"] in RED
-    }
-    return InnerRun(data["verdict"], outcomes, messages, seconds, done.returncode, tail)
-
-
 def _own_baseline(work: Path) -> list[str]:
     """A baseline file of this run only: PST-09 compares a run with the snapshot its own
     predeploy phase saved, never with an earlier run's (a fault run without predeploy leaves
@@ -123,15 +77,18 @@ def run_fault(stack: ReferenceStack, item: Fault, work: Path) -> Row:
     began = time.monotonic()
     try:
         with item.inject(scene):
-            run = inner_run(
+            run = run_suite(
                 scene.settings or stack.settings_path,
                 work / "record",
-                item.marker,
-                [*item.argv_options(), *_own_baseline(work), *scene.args],
-                item.paths,
+                *item.argv_options(),
+                *_own_baseline(work),
+                *scene.args,
+                marker=item.marker,
+                paths=item.paths,
+                timeout_s=RUN_TIMEOUT_S,
             )
         row.seconds = time.monotonic() - began
-        row.seen, row.messages, row.load = run.red, run.messages, host_load()
+        row.seen, row.messages, row.load = run.red(), run.red_messages(), host_load()
     except Exception as exc:
         row.problem = f"{type(exc).__name__}: {exc}"[:500]
     return row
@@ -145,12 +102,11 @@ def run_healthy(stack: ReferenceStack, index: int, work: Path) -> HealthyRun:
         *_own_baseline(work / f"baseline-{index}"),
     ]
     try:
-        run = inner_run(stack.settings_path, work / f"healthy-{index}", EVERY_PHASE, options,
-                        ("tests",))  # fmt: skip
+        run = run_suite(stack.settings_path, work / f"healthy-{index}", *options,
+                        marker=EVERY_PHASE, timeout_s=RUN_TIMEOUT_S)  # fmt: skip
     except Exception as exc:
         return HealthyRun(index, "none", {}, 0.0, f"{type(exc).__name__}: {exc}"[:500])
-    red = {i: run.messages.get(i, "") for i in sorted(run.red)}
-    return HealthyRun(index, run.verdict, red, run.seconds, load=host_load())
+    return HealthyRun(index, run.verdict, run.red_messages(), run.elapsed_s, load=host_load())
 
 
 def recover(stack: ReferenceStack, say: Any) -> str:
