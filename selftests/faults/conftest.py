@@ -1,8 +1,8 @@
 """Selftests of the fault matrix (``gateproof.stack.faults``).
 
 ``matrix_base_port`` (session): a free base port for the matrix's own stack, in this xdist
-worker's range (+1800: clear of the shared stack, the ssh hosts, the replica, rollback and
-watch stacks of the same worker)."""
+worker's range (+2100: clear of the shared stack, the ssh hosts, the replica, rollback,
+watch, lifecycle and demo stacks of the same worker, below the next worker's range)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 
 from gateproof.stack.testing import base_port_for_worker, free_base
 
-OWN_RANGE_OFFSET = 1800
+OWN_RANGE_OFFSET = 2100
 
 
 @pytest.fixture(scope="session")

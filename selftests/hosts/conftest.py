@@ -23,9 +23,14 @@ import pytest
 from host_suite import HOST_TESTS, HostRun, run_host_checks
 
 from gateproof.stack.sshhosts import SshHosts, start_hosts
-from gateproof.stack.testing import ReferenceStack, base_port_for_worker, reference_stack
+from gateproof.stack.testing import (
+    ReferenceStack,
+    base_port_for_worker,
+    gateway_clean_per_module,
+    reference_stack,
+)
 
-__all__ = ["reference_stack"]
+__all__ = ["gateway_clean_per_module", "reference_stack"]
 
 SSH_PORT_OFFSET = 240  # past the stack's own ports (base .. base + 110 + providers)
 _runs = itertools.count()

@@ -22,9 +22,9 @@ import pytest
 from live_suite import run_suite
 
 from gateproof.stack.suite_run import SuiteRun
-from gateproof.stack.testing import ReferenceStack, reference_stack
+from gateproof.stack.testing import ReferenceStack, gateway_clean_per_module, reference_stack
 
-__all__ = ["reference_stack"]
+__all__ = ["gateway_clean_per_module", "reference_stack"]
 
 COOLDOWN_WAIT_S = 45.0
 _runs = itertools.count()

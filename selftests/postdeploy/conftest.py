@@ -8,6 +8,6 @@ set ``GATEPROOF_SELFTEST_BASE_PORT`` to keep clear of other stacks on the machin
 
 from __future__ import annotations
 
-from gateproof.stack.testing import reference_stack
+from gateproof.stack.testing import gateway_clean_per_module, reference_stack
 
-__all__ = ["reference_stack"]
+__all__ = ["gateway_clean_per_module", "reference_stack"]

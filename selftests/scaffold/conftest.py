@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 from scaffold_env import CHECKOUT, NOT_SOURCE, Installed, clean_env, exit_code, run
 
-from gateproof.stack.testing import reference_stack
+from gateproof.stack.testing import gateway_clean_per_module, reference_stack
 
-__all__ = ["reference_stack"]  # the shared reference deployment, for the after-deploy job
+# the shared reference deployment, for the after-deploy job
+__all__ = ["gateway_clean_per_module", "reference_stack"]
 
 
 @pytest.fixture(scope="session")

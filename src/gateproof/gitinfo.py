@@ -32,3 +32,13 @@ def toplevel(directory: Path) -> Path | None:
 
 def short_revision(directory: Path) -> str | None:
     return git_line(directory, "rev-parse", "--short=12", "HEAD")
+
+
+def describe_revision(directory: Path) -> str:
+    """``commit abc123def456`` with ``, uncommitted changes`` when the tree differs from it;
+    what a table of results was measured on."""
+    revision = short_revision(directory)
+    if revision is None:
+        return "not a git checkout"
+    dirty = git_line(directory, "status", "--porcelain", "--untracked-files=no")
+    return f"commit {revision}" + (", uncommitted changes" if dirty else "")

@@ -8,23 +8,45 @@ a fallback: ``chat_routed`` tells that from a misroute and asks again the next m
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
+from gateproof.errors import ProbeError
 from gateproof.failure import Check
 from gateproof.probes.gateway import GatewayProbe
 from gateproof.probes.rate_window import chat_routed
 from gateproof.settings import Settings
 
 
+def _answers_directly(model: Any, sources: Any, settings: Settings) -> Callable[[], bool]:
+    """Does the model's provider answer it, asked directly (not through the gateway)?"""
+
+    def ask() -> bool:
+        from gateproof.probes.providers import ProviderProbe
+
+        try:
+            probe = ProviderProbe(model.provider, sources.providers[model.provider], settings)
+        except ProbeError:
+            return False
+        return probe.answers(model.backend_model)
+
+    return ask
+
+
 @pytest.mark.predeploy
 @pytest.mark.checklist("PRE-TST-03")
 def test_model_routed_to_its_provider(
-    routed_model: Any, gateway_authed: GatewayProbe, gateproof_settings: Settings, check: Check
+    routed_model: Any,
+    gateway_authed: GatewayProbe,
+    sources: Any,
+    gateproof_settings: Settings,
+    check: Check,
 ) -> None:
     model = routed_model
-    exchange = chat_routed(gateway_authed, model, check.evidence)
+    direct = _answers_directly(model, sources, gateproof_settings)
+    exchange = chat_routed(gateway_authed, model, check.evidence, direct)
     target = f"{exchange.url} (from gateway.url), model '{model.name}'"
     check.status(
         exchange, f"model '{model.name}' through the gateway answered {exchange.status}",
@@ -48,13 +70,15 @@ def test_model_routed_alike_on_every_replica(
     routed_model: Any,
     replica: Any,
     replica_gateway: GatewayProbe,
+    sources: Any,
     gateproof_settings: Settings,
     check: Check,
 ) -> None:
     """Replicated gateways: each replica (``gateway.replicas``) sends the model where the
     mapping says; a replica started on another config shows here, named by its URL."""
     model = routed_model
-    exchange = chat_routed(replica_gateway, model, check.evidence)
+    direct = _answers_directly(model, sources, gateproof_settings)
+    exchange = chat_routed(replica_gateway, model, check.evidence, direct)
     target = f"{exchange.url} ({replica.label}, from {replica.source}), model '{model.name}'"
     check.status(
         exchange,

@@ -123,6 +123,24 @@ class ProviderProbe:
         }
         return self.request("POST", "/api/chat", body, stream=stream)
 
+    def answers(self, model: str) -> bool:
+        """Does the provider answer ``model`` properly, asked directly: 200 and a body its
+        SDK type accepts (an HTML page, a cut-off body or a hang is no answer)."""
+        try:
+            exchange = self.chat(model, stream=False)
+            if exchange.status != 200:
+                return False
+            body = exchange.json()
+        except ProbeError:
+            return False
+        if self.openai_like:
+            from openai.types.chat import ChatCompletion
+
+            return not schema_problems(ChatCompletion, body, model)
+        from ollama import ChatResponse
+
+        return not schema_problems(ChatResponse, body, model)
+
 
 def _provider_key(name: str, provider: Provider, settings: Settings) -> str | None:
     ref = provider.api_key

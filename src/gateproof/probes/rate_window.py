@@ -1,10 +1,13 @@
 """LiteLLM counts a deployment's rpm per calendar minute (key ``...:rpm:HH-MM``). A probe that
 must not meet somebody else's use of a limited model (PST-04's burst in the run before)
-waits for the next minute, once, and only when a 429 shows the model really is at its limit."""
+waits for the next minute, once, and only when the gateway's own limit answered: a 429 that
+says "Model rate limit exceeded. RPM limit=N" for the model's rpm. A provider's own 429, or
+"no deployments available" while a failed deployment cools down, is not a used-up minute."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from gateproof.evidence import Evidence
@@ -22,25 +25,52 @@ def wait_next_minute() -> None:
     time.sleep(seconds_left_in_minute() + MARGIN_S)
 
 
-def chat_routed(gateway: GatewayProbe, model: Any, evidence: Evidence) -> Exchange:
+def chat_routed(
+    gateway: GatewayProbe, model: Any, evidence: Evidence, provider_answers: Callable[[], bool]
+) -> Exchange:
     """One request for ``model`` (a ``RoutedModel``). When it was not answered by the model's
-    own group and the model has an rpm, one more request with fallbacks disabled tells a
-    misroute from a used-up minute: on a 429 the model is at its limit, so the request is
-    asked again at the start of the next minute. A provider that is down answers that probe
-    with an error, not 429, and costs no wait."""
+    own group and the model has an rpm, a used-up minute is told from a fault: the answer is
+    the gateway's own 429 at that rpm (the model has no fallback), or a fallback answered,
+    the provider answers the model directly (``provider_answers``; a provider that fails is
+    the fault, reported at once) and one request with fallbacks disabled is refused by the
+    gateway at the model's rpm. Only then is the request asked again at the start of the
+    next minute, with a warning in the record. The direct ask comes first so that the
+    probe through the gateway never meets a failing provider: that would be one more error
+    in the gateway's log, and DEP-03 red beside the fault."""
     exchange = gateway.chat(model.name)
     route = Route.of(exchange)
     if not model.rpm or (exchange.status == 200 and route.group == model.name
                          and route.fallbacks == 0):  # fmt: skip
         return exchange
-    limited = gateway.chat(model.name, disable_fallbacks=True)
-    if limited.status != 429:
+    if not _minute_used_up(gateway, model, exchange, route, provider_answers):
         return exchange
     evidence.add(
-        "retry",
-        f"'{model.name}' was at its rpm ({model.rpm}) this minute (429 with fallbacks "
-        f"disabled; first answer {exchange.status}, {route.describe()}): asked again at the "
-        "start of the next minute",
+        "warning",
+        f"'{model.name}' was at its rpm ({model.rpm}) when the check began (the gateway "
+        "refused it at that rpm while its provider answered: another client used this "
+        "minute): asked again at the start of the next minute",
     )
     wait_next_minute()
     return gateway.chat(model.name)
+
+
+def _minute_used_up(
+    gateway: GatewayProbe,
+    model: Any,
+    exchange: Exchange,
+    route: Route,
+    provider_answers: Callable[[], bool],
+) -> bool:
+    if at_its_rpm(exchange, model.rpm):  # no fallback configured: the limit answered itself
+        return True
+    if exchange.status != 200 or not route.fallbacks:  # an error, not a fallback's answer
+        return False
+    if not provider_answers():
+        return False
+    return at_its_rpm(gateway.chat(model.name, disable_fallbacks=True), model.rpm)
+
+
+def at_its_rpm(exchange: Exchange, rpm: int) -> bool:
+    """The gateway's own rate limit refused the request (LiteLLM's pre-call check), not the
+    provider and not a cooldown."""
+    return exchange.status == 429 and f"rpm limit={rpm}" in exchange.text.lower()

@@ -78,11 +78,11 @@ def replaced(stack: ReferenceStack, name: str, change: Change | None) -> Iterato
     in place (None: it stays down). Afterwards it runs exactly as before."""
     argv, env = command_of(stack, name)
     stop(stack, name)
-    if change is not None:
-        new_argv, new_env = list(argv), dict(env)
-        change(new_argv, new_env)
-        start(stack, name, new_argv, new_env)
-    try:
+    try:  # a changed component that does not come up is still put back as it was
+        if change is not None:
+            new_argv, new_env = list(argv), dict(env)
+            change(new_argv, new_env)
+            start(stack, name, new_argv, new_env)
         yield
     finally:
         stop(stack, name)

@@ -180,3 +180,41 @@ def reference_stack(
         yield stack
     finally:
         release()
+
+
+def gateway_errors(stack: ReferenceStack) -> list[str]:
+    """What DEP-03 would hold against the shared stack's gateway: error records in its log
+    since its current process started, client-caused ones aside."""
+    from gateproof.probes.gateway_log import scan_lines
+    from gateproof.stack.state import StackState
+
+    state = StackState.load(stack.run)
+    gateway = next(c for c in state.components if c.name == "litellm") if state else None
+    if gateway is None or not process.is_ours(gateway.pid, gateway.start_time):
+        return []
+    log = stack.run.log("litellm")
+    lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+    since = _boot_time() + (gateway.start_time or 0) / os.sysconf("SC_CLK_TCK")
+    return scan_lines(str(log), lines, since - 1.0, "", windowed=False).errors
+
+
+def _boot_time() -> float:
+    stat = Path("/proc/stat").read_text(encoding="ascii").splitlines()
+    return float(next(line.split()[1] for line in stat if line.startswith("btime")))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def gateway_clean_per_module(request: pytest.FixtureRequest) -> None:
+    """Module, autouse where imported: a module that uses the shared stack starts with a
+    gateway that has logged no error since it started. Files run in any order (one xdist
+    worker gets some files, the other the rest), and a module whose faults made the gateway
+    log errors would otherwise turn DEP-03 red in the next module; the gateway is restarted
+    then, as an operator would after an incident. A clean gateway is left alone."""
+    here = [i for i in request.session.items if getattr(i, "module", None) is request.module]
+    if not any("reference_stack" in getattr(item, "fixturenames", ()) for item in here):
+        return
+    stack: ReferenceStack = request.getfixturevalue("reference_stack")
+    if gateway_errors(stack):
+        from gateproof.stack.restart import restart_gateway
+
+        restart_gateway(stack.run.root, say=lambda _: None)

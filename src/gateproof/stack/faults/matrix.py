@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from gateproof.gitinfo import describe_revision
 from gateproof.stack import launcher, process
 from gateproof.stack.faults import report
 from gateproof.stack.faults.catalogue import CATALOGUE, FIXTURES
@@ -165,6 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     started, began = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), time.monotonic()
     rows: list[Row] = []
     runs: list[HealthyRun] = []
+    revision = describe_revision(Path.cwd())
 
     def write_doc() -> None:
         (work / "matrix.json").write_text(report.as_json(rows, runs), encoding="utf-8")
@@ -174,7 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             rows, runs, started=started,
             finished=time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
             planned_faults=len(faults), planned_runs=max(args.healthy_runs, 0),
-            seconds=time.monotonic() - began, command=command,
+            seconds=time.monotonic() - began, command=command, revision=revision,
         )  # fmt: skip
         args.write_doc.write_text(text, encoding="utf-8")
 

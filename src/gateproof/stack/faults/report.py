@@ -106,7 +106,7 @@ def _cell(text: str) -> str:
 
 def markdown(
     rows: Sequence[Row], runs: Sequence[HealthyRun], *, started: str, finished: str,
-    planned_faults: int, planned_runs: int, seconds: float, command: str,
+    planned_faults: int, planned_runs: int, seconds: float, command: str, revision: str,
 ) -> str:  # fmt: skip
     """docs/fault-matrix.md: how to run it, then the latest table with date and machine."""
     partial = len(rows) < planned_faults or len(runs) < planned_runs
@@ -163,7 +163,7 @@ def markdown(
         f"- machine: {platform.node()}, {platform.system()} {platform.release()}, "
         f"{os.cpu_count()} cores (shared with other work while it ran), "
         f"Python {platform.python_version()}",
-        f"- command: `{command}`",
+        f"- command: `{command}`, code: {revision}",
         f"- faults: {len(rows) - len(wrong)} of {len(rows)} as expected"
         + (f"; wrong: {', '.join(r.fault.name for r in wrong)}" if wrong else ""),
         f"- healthy runs: {len(runs)}, false reds: {false_reds}",
