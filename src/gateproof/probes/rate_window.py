@@ -46,9 +46,9 @@ def chat_routed(
         return exchange
     evidence.add(
         "warning",
-        f"'{model.name}' was at its rpm ({model.rpm}) when the check began (the gateway "
-        "refused it at that rpm while its provider answered: another client used this "
-        "minute): asked again at the start of the next minute",
+        f"'{model.name}' was at its rpm ({model.rpm}) when the check began (the gateway's "
+        f"429 'RPM limit={model.rpm}': another client used this minute): asked again at the "
+        "start of the next minute",
     )
     wait_next_minute()
     return gateway.chat(model.name)

@@ -158,18 +158,7 @@ def _reload(stack: ReferenceStack, component: str) -> None:
 
 def moved_aside(relative: str) -> Inject:
     """A file or folder of the run dir renamed away (``mv X X.gone``); back afterwards."""
-
-    @contextmanager
-    def go(scene: Scene) -> Iterator[None]:
-        path = scene.stack.run.root / relative
-        gone = path.with_name(path.name + ".gone")
-        path.rename(gone)
-        try:
-            yield
-        finally:
-            gone.rename(path)
-
-    return go
+    return _renamed(relative, ".gone", leave_empty=False)
 
 
 def appended(relative: str, text: str) -> Inject:
@@ -191,17 +180,24 @@ def appended(relative: str, text: str) -> Inject:
 
 def rotated_without_reopen(relative: str) -> Inject:
     """``mv log log.1; touch log`` without telling the writer; log.1 back afterwards."""
+    return _renamed(relative, ".1", leave_empty=True)
+
+
+def _renamed(relative: str, suffix: str, *, leave_empty: bool) -> Inject:
+    """The run-dir path renamed to PATH+suffix (an empty file left in its place when
+    ``leave_empty``); renamed back over it afterwards."""
 
     @contextmanager
     def go(scene: Scene) -> Iterator[None]:
         path = scene.stack.run.root / relative
-        rotated = path.with_name(path.name + ".1")
-        path.rename(rotated)
-        path.touch()
+        aside = path.with_name(path.name + suffix)
+        path.rename(aside)
+        if leave_empty:
+            path.touch()
         try:
             yield
         finally:
-            rotated.replace(path)
+            aside.replace(path)
 
     return go
 
