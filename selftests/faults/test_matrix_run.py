@@ -49,7 +49,7 @@ def test_a_few_faults_and_one_healthy_run(tmp_path: Path, matrix_base_port: int)
     else:
         assert run["verdict"] == "GREEN", run
         assert done.returncode == 0, out[-3000:]
-        assert "3 of 3 faults as expected; 0 false red(s) in 1 healthy run(s)" in out
+        assert "3 of 3 faults as expected; 0 false red(s) in 1 healthy run(s), 0 not GREEN" in out
     text = doc.read_text(encoding="utf-8")
     assert "status: **complete: 3 faults, 1 healthy runs**" in text, text
     assert "| gateway-log-rotated | gateway | `-m smoke` | DEP-03 | DEP-03 |" in text, text

@@ -165,12 +165,17 @@ def _provider(
         if not stage.until(
             lambda: bool(_caused(prometheus, name, stopped_at, own_ids)), each=traffic
         ):
-            seen = [(a["labels"].get("alertname"), a["state"]) for a in prometheus.firing_alerts()]
+            seen = [
+                (a["labels"].get("alertname"), a["state"], a["labels"].get("model_id", "-"))
+                for a in prometheus.firing_alerts()
+            ]
+            own = f" for one of its deployments (model_id {sorted(own_ids)})" if own_ids else ""
             check.fail(
                 f"alert {name} did not fire within {stage.timeout_s:g} s of stopping "
                 f"provider '{provider}'",
                 target=target,
-                expected=f"{name} firing",
+                expected=f"{name} firing{own}, active since the stop (alert, state, model_id "
+                "below; another deployment's outage does not count)",
                 actual=f"alerts now: {seen or 'none'}",
                 reproduce=f"curl -sS {prometheus.url}/api/v1/alerts",
             )

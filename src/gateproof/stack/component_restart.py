@@ -25,7 +25,10 @@ def entry_index(stack: ReferenceStack, name: str) -> tuple[StackState, int]:
     state = StackState.load(stack.run)
     if state is None:
         raise RuntimeError(f"no stack.json in {stack.run.root}")
-    return state, next(i for i, c in enumerate(state.components) if c.name == name)
+    index = next((i for i, c in enumerate(state.components) if c.name == name), None)
+    if index is None:
+        raise RuntimeError(f"no component {name!r} in {stack.run.state}")
+    return state, index
 
 
 def pid_of(stack: ReferenceStack, name: str) -> int:
@@ -69,7 +72,10 @@ def start(stack: ReferenceStack, name: str, argv: list[str], env: dict[str, str]
         except httpx.HTTPError:
             pass
         time.sleep(0.2)
-    raise RuntimeError(f"{name} did not come back within {START_S:.0f} s")
+    raise RuntimeError(
+        f"{name} did not answer {entry.health_url or entry.url} within {START_S:.0f} s of its "
+        f"restart: see {stack.run.log(name)}"
+    )
 
 
 @contextmanager

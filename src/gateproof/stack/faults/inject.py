@@ -270,29 +270,6 @@ def config_copy(edit: Callable[[Path], None]) -> Inject:
     return go
 
 
-def yaml_edit(name: str, edit: Callable[[Any], None]) -> Callable[[Path], None]:
-    """A config-folder edit: load ``name``, change it, write it back."""
-
-    def go(folder: Path) -> None:
-        path = folder / name
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        edit(data)
-        path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-
-    return go
-
-
-def text_edit(name: str, old: str, new: str) -> Callable[[Path], None]:
-    def go(folder: Path) -> None:
-        path = folder / name
-        text = path.read_text(encoding="utf-8")
-        if old not in text:
-            raise RuntimeError(f"{old!r} not in {path}")
-        path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-    return go
-
-
 def settings_copy(edit: Callable[[dict[str, Any], Scene], None]) -> Inject:
     """The run's gateproof settings copied with ``edit`` applied (a host list naming a host
     whose SSH refuses, say); the inner run reads the copy."""

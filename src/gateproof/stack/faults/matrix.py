@@ -193,6 +193,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(report.healthy_summary(runs))
     bad = [r for r in rows if not r.ok]
     false_reds = sum(len(r.red) + bool(r.problem) for r in runs)
+    not_green = sum(r.verdict != "GREEN" for r in runs)  # INCOMPLETE: something was not run
     print(f"\n{len(rows) - len(bad)} of {len(rows)} faults as expected; "
-          f"{false_reds} false red(s) in {len(runs)} healthy run(s); work dir {work}")  # fmt: skip
-    return 1 if bad or false_reds else 0
+          f"{false_reds} false red(s) in {len(runs)} healthy run(s), {not_green} not GREEN; "
+          f"work dir {work}")  # fmt: skip
+    return 1 if bad or false_reds or not_green else 0

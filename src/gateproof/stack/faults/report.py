@@ -63,6 +63,7 @@ def healthy_summary(runs: Sequence[HealthyRun]) -> str:
         f"healthy runs: {len(runs)} (every phase, destructive checks and a 10 s load test), "
         f"verdicts {dict(verdicts)}, median {_median([r.seconds for r in runs]):.0f} s each",
         f"false reds: {sum(false_reds.values())}" + _counted(false_reds),
+        f"not GREEN: {sum(r.verdict != 'GREEN' for r in runs)} (every item must have run)",
     ]  # fmt: skip
     for r in runs:
         for item, message in r.red.items():
@@ -166,7 +167,8 @@ def markdown(
         f"- command: `{command}`, code: {revision}",
         f"- faults: {len(rows) - len(wrong)} of {len(rows)} as expected"
         + (f"; wrong: {', '.join(r.fault.name for r in wrong)}" if wrong else ""),
-        f"- healthy runs: {len(runs)}, false reds: {false_reds}",
+        f"- healthy runs: {len(runs)}, false reds: {false_reds}, not GREEN: "
+        f"{sum(r.verdict != 'GREEN' for r in runs)}",
         "",
         "| fault | category | run | expected red | seen red | time to red | load | ok "
         "| what is broken |",
