@@ -131,7 +131,9 @@ def _one_healthy(matrix: Matrix, index: int, total: int, work: Path) -> HealthyR
     say(f"   {result.verdict}, {result.seconds:.0f} s, load {result.load:.1f}, red: {red}")
     for item, message in result.red.items():
         say(f"     {item}: {message[:400]}")
-    recover(matrix, offset)
+    left = recover(matrix, offset)
+    if left and not result.problem:  # a healthy run must leave the stack healthy too
+        result.problem = f"the stack was not healthy after the run: {left}"
     return result
 
 
